@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// What control-plane handlers act on: the catalog, the code store, background work and
+// settings. Built once by app::Server; handlers get it by reference.
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "store/catalog.hpp"
+#include "store/code_store.hpp"
+
+namespace lambdahost::api {
+
+/// Runs work off the io threads. Provided by app (an Asio thread pool with timers).
+class Executor {
+public:
+    virtual ~Executor() = default;
+    /// Runs `task` on the blocking pool.
+    virtual void post(std::function<void()> task) = 0;
+    /// Runs `task` on the blocking pool after `delay`.
+    virtual void post_after(std::chrono::milliseconds delay, std::function<void()> task) = 0;
+};
+
+struct Settings {
+    /// Minimum time a function spends in Pending (create) or InProgress (update) before the
+    /// transition to Active/Successful. 0: as soon as the code is ready.
+    std::chrono::milliseconds state_transition_delay{0};
+};
+
+struct Context {
+    store::Catalog& catalog;
+    store::CodeStore& code_store;
+    Executor& executor;
+    Settings settings;
+};
+
+}  // namespace lambdahost::api

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Function references as clients write them (a name, a partial ARN "123456789012:function:f",
+// a full ARN, each optionally with ":qualifier") and the ARNs the server renders. Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/function.hpp"
+
+namespace lambdahost::model {
+
+/// Which of AWS's two function-name grammars applies (facts §3.8): Create/Update forbid '.' and
+/// "$LATEST.PUBLISHED"; Get/Invoke/Delete and the rest ("namespaced") allow them.
+enum class NameGrammar { Create, Namespaced };
+
+/// A parsed {FunctionName} path segment or FunctionName body member.
+struct FunctionRef {
+    std::string name;  // the bare function name
+    std::optional<std::string> qualifier;  // ":qualifier" embedded in the reference
+    std::optional<std::string> account;  // from a partial or full ARN
+    std::optional<std::string> region;  // from a full ARN
+};
+
+/// Parses and validates a function reference. Throws AwsError with AWS's texts:
+/// ValidationException quoting the grammar's pattern / length (member "functionName"), or, for a
+/// plain name over 64 chars under NameGrammar::Create, InvalidParameterValueException.
+FunctionRef parse_function_ref(std::string_view text, NameGrammar grammar);
+
+/// The function a request addresses, in the caller's scope.
+struct ResolvedRef {
+    Scope scope;
+    std::string name;
+    std::optional<std::string> qualifier;  // nullopt: unqualified
+};
+
+/// Combines a parsed reference with the request's scope and its `Qualifier` query parameter:
+///  - a qualifier both embedded and passed that differ -> IPVE "The derived qualifier from the
+///    function name does not match the specified qualifier.";
+///  - a qualifier over 128 chars or off the pattern -> ValidationException (member "qualifier");
+///  - an ARN of another region -> ResourceNotFoundException "Functions from '<r>' are not
+///    reachable in this region ('<caller region>')";
+///  - an ARN of another account -> ResourceNotFoundException "Function not found: <arn>".
+ResolvedRef resolve(const FunctionRef& ref,
+                    const Scope& caller,
+                    const std::optional<std::string>& qualifier_param);
+
+/// "arn:aws:lambda:<region>:<account>:function:<name>"
+std::string function_arn(const Scope& scope, std::string_view name);
+/// function_arn + ":<qualifier>"
+std::string qualified_function_arn(const Scope& scope,
+                                   std::string_view name,
+                                   std::string_view qualifier);
+
+/// A parsed resource ARN of the tagging API ("arn:aws:lambda:<region>:<account>:function:<name>"
+/// possibly with ":<qualifier>"). Throws ValidationException (member "resource") for non-ARNs.
+struct ResourceArn {
+    Scope scope;
+    std::string resource_type;  // "function", ...
+    std::string name;
+    std::optional<std::string> qualifier;
+};
+ResourceArn parse_resource_arn(std::string_view arn);
+
+}  // namespace lambdahost::model

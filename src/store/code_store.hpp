@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// CodeStore: uploaded deployment packages, content-addressed by SHA-256 under <data-dir>/code/:
+//   <root>/<sha256 hex>.zip   the package as uploaded (written once, fsync'd, then renamed)
+//   <root>/<sha256 hex>/      its contents, extracted once, read-only, shared by environments
+// Zips are checked with libarchive before they are accepted: unreadable archives, entries that
+// would land outside the code dir (absolute paths, "..", symlinks pointing outside) and archives
+// whose contents exceed the unzipped limit are refused with AWS's texts. Unix mode bits are kept
+// (an executable `bootstrap` stays executable). Thread-safe; every call blocks on disk I/O, so
+// call it from a blocking pool, never an io thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace lambdahost::store {
+
+struct StoredCode {
+    std::string sha256_hex;
+    std::string sha256_base64;  // CodeSha256 on the wire
+    std::int64_t size = 0;  // CodeSize: bytes of the zip
+    std::uint64_t unzipped_size = 0;
+};
+
+class CodeStore {
+public:
+    /// `unzipped_limit`: contents larger than this are refused (AWS: 262144000).
+    CodeStore(std::filesystem::path root, std::uint64_t unzipped_limit);
+
+    /// Validates `zip` and stores it (idempotent per digest). Throws AwsError:
+    ///  - IPVE "Could not unzip uploaded file. Please check your file, then try to upload again."
+    ///    for data that is not a readable zip or has an entry escaping the code dir;
+    ///  - IPVE "Unzipped size must be smaller than 262144000 bytes" when the decompressed
+    ///    contents exceed the limit (counted while decompressing, not from headers).
+    StoredCode put(std::string_view zip);
+
+    /// The stored zip of a digest (for GetFunction's Code.Location download).
+    std::filesystem::path zip_path(const std::string& sha256_hex) const;
+    bool contains(const std::string& sha256_hex) const;
+
+    /// Extracts the package once (into a temp dir, then renamed into place) and returns
+    /// <root>/<hex>/. Later calls return the existing directory.
+    std::filesystem::path extract(const std::string& sha256_hex);
+
+    /// Deletes the zip and extracted dir of a digest no function refers to any more.
+    void remove(const std::string& sha256_hex);
+
+private:
+    std::filesystem::path root_;
+    std::uint64_t unzipped_limit_;
+};
+
+}  // namespace lambdahost::store

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// Database: the durable metadata store, SQLite in WAL mode at <data-dir>/lambdahost.db.
+//
+// Records are (kind, key) -> document. One writer thread owns the write connection and
+// group-commits: every batch queued while a transaction is in flight goes into the next one, and
+// each batch's future completes only once its transaction is durable (synchronous=FULL). Batches
+// commit in submission order. Threading: submit() and load() are safe from any thread; callers
+// that wait on the future must not be io threads.
+#pragma once
+
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lambdahost::store {
+
+struct Record {
+    std::string kind;  // "function", ...
+    std::string key;  // unique within kind, e.g. "000000000000/us-east-1/my-fn"
+    std::string document;
+};
+
+struct Write {
+    std::string kind;
+    std::string key;
+    std::optional<std::string> document;  // nullopt erases the record
+};
+
+class Database {
+public:
+    /// Opens (creating if needed) the database file, applies schema migrations and starts the
+    /// writer thread. Throws std::runtime_error naming the file on failure.
+    explicit Database(const std::filesystem::path& file);
+    /// Commits everything already submitted, then stops the writer.
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    /// Every record of one kind, ordered by key. Meant for start-up loading.
+    std::vector<Record> load(const std::string& kind);
+
+    /// Queues a batch to be applied atomically. The future is ready when it is durable, or holds
+    /// the exception if the transaction failed (then nothing of the batch was applied).
+    std::future<void> submit(std::vector<Write> batch);
+
+    /// submit() and wait.
+    void commit(std::vector<Write> batch) { submit(std::move(batch)).get(); }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lambdahost::store
