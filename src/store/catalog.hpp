@@ -37,8 +37,11 @@ public:
     /// Computes the next value from the current one (nullptr when absent) and makes it durable.
     /// `mutate` runs under the catalog lock: keep it short, no I/O. Returning nullptr erases the
     /// function. An exception from `mutate` (e.g. AwsError) propagates and changes nothing.
-    /// Returns the stored value (nullptr when erased).
-    using Mutation = std::function<std::shared_ptr<model::Function>(const model::Function* current)>;
+    /// Returns the stored value (nullptr when erased). If the commit fails, its exception
+    /// propagates and, once no other write of this function is in flight, memory goes back to
+    /// what the Database holds.
+    using Mutation =
+        std::function<std::shared_ptr<model::Function>(const model::Function* current)>;
     FunctionPtr update(const model::Scope& scope, std::string_view name, const Mutation& mutate);
 
     /// Number of functions and total CodeSize of one scope (GetAccountSettings.AccountUsage).
@@ -53,9 +56,19 @@ public:
 
 private:
     using Key = std::pair<model::Scope, std::string>;
+    /// Writes of one key queued and not yet settled, and whether any of them failed.
+    struct InFlight {
+        int writes = 0;
+        bool failed = false;
+    };
+
+    /// After a failed commit, once no write of `key` is in flight: memory takes the durable value.
+    void resync(const Key& key);
+
     Database& db_;
     mutable std::mutex mutex_;
-    std::map<Key, FunctionPtr, std::less<>> functions_;
+    std::map<Key, FunctionPtr, std::less<>> functions_;  // guarded by mutex_
+    std::map<Key, InFlight, std::less<>> in_flight_;     // guarded by mutex_
 };
 
 }  // namespace lambdahost::store

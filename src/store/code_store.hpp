@@ -9,8 +9,11 @@
 // call it from a blocking pool, never an io thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -19,13 +22,14 @@ namespace lambdahost::store {
 struct StoredCode {
     std::string sha256_hex;
     std::string sha256_base64;  // CodeSha256 on the wire
-    std::int64_t size = 0;  // CodeSize: bytes of the zip
+    std::int64_t size = 0;      // CodeSize: bytes of the zip
     std::uint64_t unzipped_size = 0;
 };
 
 class CodeStore {
 public:
-    /// `unzipped_limit`: contents larger than this are refused (AWS: 262144000).
+    /// `unzipped_limit`: contents larger than this are refused (AWS: 262144000). Creates `root`
+    /// if needed and deletes temp files and dirs a crash left behind.
     CodeStore(std::filesystem::path root, std::uint64_t unzipped_limit);
 
     /// Validates `zip` and stores it (idempotent per digest). Throws AwsError:
@@ -47,8 +51,15 @@ public:
     void remove(const std::string& sha256_hex);
 
 private:
-    std::filesystem::path root_;
+    void extract_into(const std::string& sha256_hex, const std::filesystem::path& dir) const;
+
+    std::filesystem::path root_;  // canonical: extraction refuses paths through symlinks
     std::uint64_t unzipped_limit_;
+
+    // Digests being extracted right now: a second extract() of one waits for the first.
+    std::mutex extracting_mutex_;
+    std::condition_variable extracted_;
+    std::set<std::string, std::less<>> extracting_;  // guarded by extracting_mutex_
 };
 
 }  // namespace lambdahost::store

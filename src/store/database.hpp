@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Database: the durable metadata store, SQLite in WAL mode at <data-dir>/lambdahost.db.
 //
-// Records are (kind, key) -> document. One writer thread owns the write connection and
+// Records are (kind, key) -> document in one table, `records`; the schema version is SQLite's
+// `PRAGMA user_version` and migrations run at open. One writer thread owns the write connection and
 // group-commits: every batch queued while a transaction is in flight goes into the next one, and
 // each batch's future completes only once its transaction is durable (synchronous=FULL). Batches
-// commit in submission order. Threading: submit() and load() are safe from any thread; callers
-// that wait on the future must not be io threads.
+// commit in submission order. Reads use a second connection (WAL lets them run beside the
+// writer) and see only committed data. Threading: submit() and load() are safe from any thread;
+// callers that wait on the future must not be io threads.
 #pragma once
 
 #include <filesystem>
@@ -19,7 +21,7 @@ namespace lambdahost::store {
 
 struct Record {
     std::string kind;  // "function", ...
-    std::string key;  // unique within kind, e.g. "000000000000/us-east-1/my-fn"
+    std::string key;   // unique within kind, e.g. "000000000000/us-east-1/my-fn"
     std::string document;
 };
 
@@ -41,6 +43,9 @@ public:
 
     /// Every record of one kind, ordered by key. Meant for start-up loading.
     std::vector<Record> load(const std::string& kind);
+    /// The durable document of one record, nullopt when absent (re-syncing after a failed
+    /// commit).
+    std::optional<std::string> get(const std::string& kind, const std::string& key);
 
     /// Queues a batch to be applied atomically. The future is ready when it is durable, or holds
     /// the exception if the transaction failed (then nothing of the batch was applied).
