@@ -13,7 +13,9 @@ AwsError invalid_request_content(std::string message) {
     return {400, "InvalidRequestContentException", std::move(message)};
 }
 
-AwsError validation(const std::vector<Violation>& violations) {
+namespace {
+
+std::string describe(const std::vector<Violation>& violations) {
     std::string message = violations.size() == 1
                               ? std::string("1 validation error detected: ")
                               : fmt::format("{} validation errors detected: ", violations.size());
@@ -22,10 +24,30 @@ AwsError validation(const std::vector<Violation>& violations) {
             message += "; ";
         }
         const auto& v = violations[i];
-        message += fmt::format(
-            "Value '{}' at '{}' failed to satisfy constraint: {}", v.value, v.member, v.constraint);
+        switch (v.form) {
+            case ValueForm::Quoted:
+                message += fmt::format("Value '{}' at ", v.value);
+                break;
+            case ValueForm::Null:
+                message += "Value null at ";
+                break;
+            case ValueForm::Omitted:
+                message += "Value at ";
+                break;
+        }
+        message += fmt::format("'{}' failed to satisfy constraint: {}", v.member, v.constraint);
     }
-    return validation_message(std::move(message));
+    return message;
+}
+
+}  // namespace
+
+AwsError invalid_parameter_violations(const std::vector<Violation>& violations) {
+    return invalid_parameter(describe(violations));
+}
+
+AwsError validation(const std::vector<Violation>& violations) {
+    return validation_message(describe(violations));
 }
 
 AwsError validation_message(std::string message) {
@@ -33,7 +55,8 @@ AwsError validation_message(std::string message) {
 }
 
 AwsError unparsable_body(std::string_view detail) {
-    return invalid_request_content(fmt::format("Could not parse request body into json: {}", detail));
+    return invalid_request_content(
+        fmt::format("Could not parse request body into json: {}", detail));
 }
 
 AwsError resource_not_found(std::string message) {
@@ -72,8 +95,8 @@ AwsError request_too_large(std::string message) {
 }
 
 AwsError request_too_large_for(std::size_t limit, std::string_view operation) {
-    return request_too_large(
-        fmt::format("Request must be smaller than {} bytes for the {} operation", limit, operation));
+    return request_too_large(fmt::format(
+        "Request must be smaller than {} bytes for the {} operation", limit, operation));
 }
 
 AwsError too_many_requests(std::string reason) {
@@ -82,7 +105,9 @@ AwsError too_many_requests(std::string reason) {
     return error;
 }
 
-AwsError service(std::string message) { return {500, "ServiceException", std::move(message)}; }
+AwsError service(std::string message) {
+    return {500, "ServiceException", std::move(message)};
+}
 
 AwsError not_implemented(std::string_view operation) {
     return {501,

@@ -49,17 +49,24 @@ private:
 namespace errors {
 
 // 400
-AwsError invalid_parameter(std::string message);  // InvalidParameterValueException
+AwsError invalid_parameter(std::string message);        // InvalidParameterValueException
 AwsError invalid_request_content(std::string message);  // InvalidRequestContentException
+/// How a violation shows the offending value: quoted ("Value 'x' at"), as a missing member
+/// ("Value null at") or not at all for sensitive members ("Value at", e.g. environment variables).
+enum class ValueForm { Quoted, Null, Omitted };
 /// One constraint violation, as AWS words it in a ValidationException:
 /// "Value '<value>' at '<member>' failed to satisfy constraint: <constraint>".
 struct Violation {
     std::string value;
     std::string member;
     std::string constraint;
+    ValueForm form = ValueForm::Quoted;
 };
 /// "1 validation error detected: ..." / "N validation errors detected: a; b" (ValidationException).
 AwsError validation(const std::vector<Violation>& violations);
+/// InvalidParameterValueException worded like a ValidationException; AWS answers so for a
+/// CreateFunction plain name over 64 chars (facts §3.1).
+AwsError invalid_parameter_violations(const std::vector<Violation>& violations);
 /// ValidationException with a ready-made message.
 AwsError validation_message(std::string message);
 /// Invoke/Create request bodies that are not JSON (InvalidRequestContentException).

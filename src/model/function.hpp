@@ -23,10 +23,10 @@ enum class FunctionState { Pending, Active, Inactive, Failed };
 enum class LastUpdateStatus { InProgress, Successful, Failed };
 
 struct LoggingConfig {
-    std::string log_format = "Text";  // Text | JSON
+    std::string log_format = "Text";                   // Text | JSON
     std::optional<std::string> application_log_level;  // only with JSON
-    std::optional<std::string> system_log_level;  // only with JSON
-    std::string log_group;  // default "/aws/lambda/<name>"
+    std::optional<std::string> system_log_level;       // only with JSON
+    std::string log_group;                             // default "/aws/lambda/<name>"
     bool operator==(const LoggingConfig&) const = default;
 };
 
@@ -52,12 +52,12 @@ struct FunctionConfig {
     LoggingConfig logging;
     std::string package_type = "Zip";
 
-    std::string code_sha256;  // base64 of the zip's SHA-256 (wire form)
+    std::string code_sha256;      // base64 of the zip's SHA-256 (wire form)
     std::string code_sha256_hex;  // the same digest in hex: the code store's key
     std::int64_t code_size = 0;
 
     std::string last_modified;  // "YYYY-MM-DDThh:mm:ss.sss+0000"
-    std::string revision_id;  // UUID4, new on every observable change
+    std::string revision_id;    // UUID4, new on every observable change
 
     FunctionState state = FunctionState::Pending;
     std::optional<std::string> state_reason;

@@ -3,10 +3,11 @@
 // rules (facts §3.2), and the internal document form the store persists. Pure.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "model/function.hpp"
 
@@ -21,8 +22,15 @@ struct RenderOptions {
 };
 
 /// FunctionConfiguration as AWS renders it (GetFunctionConfiguration, Create/Update responses,
-/// list items, GetFunction.Configuration).
-nlohmann::json to_wire(const Scope& scope, const FunctionConfig& config, const RenderOptions& options);
+/// list items, GetFunction.Configuration). An ordered_json, so members keep AWS's order (the
+/// service model's, as in facts §3.2); embed it in ordered_json envelopes to keep that order.
+nlohmann::ordered_json to_wire(const Scope& scope,
+                               const FunctionConfig& config,
+                               const RenderOptions& options);
+
+/// "arn:aws:lambda:<region>::runtime:<64 hex>": AWS's RuntimeVersionArn, here derived
+/// deterministically from the runtime id (sha256 hex) so it is stable across restarts.
+std::string runtime_version_arn(const Scope& scope, std::string_view runtime);
 
 /// Internal persistence form of a whole Function (every field, versions and tags included).
 /// Not the wire form: it is versioned by the store's schema, not by AWS.

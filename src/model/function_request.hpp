@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "model/arn.hpp"
 #include "model/function.hpp"
 
 namespace lambdahost::model {
@@ -23,6 +24,8 @@ inline constexpr std::uint64_t kMaxUnzippedCodeBytes = 262144000;
 inline constexpr std::size_t kMaxCreateFunctionRequestBytes = 70167211;
 
 struct CreateFunctionRequest {
+    /// FunctionName as parsed (a name or an ARN); the handler resolves it in the caller's scope.
+    FunctionRef function_ref;
     /// Every configuration member validated and defaulted (Timeout 3, MemorySize 128, ...);
     /// the code, revision, time and state members are left for the handler to fill.
     FunctionConfig config;
