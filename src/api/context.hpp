@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 
+#include "api/code_pins.hpp"
 #include "store/catalog.hpp"
 #include "store/code_store.hpp"
 
@@ -32,6 +33,8 @@ struct Context {
     store::CodeStore& code_store;
     Executor& executor;
     Settings settings;
+    /// Guards packages between CodeStore::put and the catalog mutation (code_pins.hpp).
+    CodePins code_pins{catalog, code_store};
 };
 
 }  // namespace lambdahost::api
