@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+// Wiring and lifecycle of a running server (see server.hpp). The members of Impl are declared in
+// dependency order, so destruction runs the shutdown order backwards for free: listener, then
+// the blocking pool (its queued work may still hold sessions, whose sockets need the
+// io_context), then the io_context, and the store last (the Database destructor drains its
+// writer).
+#include "app/server.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/context.hpp"
+#include "api/functions.hpp"
+#include "http/server.hpp"
+#include "model/function_request.hpp"
+#include "store/catalog.hpp"
+#include "store/code_store.hpp"
+#include "store/database.hpp"
+
+namespace lambdahost::app {
+namespace {
+
+namespace asio = boost::asio;
+
+/// How long shutdown waits for in-flight requests before closing their connections.
+constexpr auto kDrainTimeout = std::chrono::seconds(10);
+
+/// A background task must not take its pool thread down with it.
+void run_task(const std::function<void()>& task) {
+    try {
+        task();
+    } catch (const std::exception& error) {
+        spdlog::error("background task failed: {}", error.what());
+    }
+}
+
+/// api::Executor on an Asio thread pool; delayed tasks wait on steady_timers of the same pool.
+class PoolExecutor final : public api::Executor {
+public:
+    explicit PoolExecutor(unsigned threads) : pool_(threads) {}
+    ~PoolExecutor() override { stop(); }
+    PoolExecutor(const PoolExecutor&) = delete;
+    PoolExecutor& operator=(const PoolExecutor&) = delete;
+
+    void post(std::function<void()> task) override {
+        asio::post(pool_, [task = std::move(task)] { run_task(task); });
+    }
+
+    void post_after(std::chrono::milliseconds delay, std::function<void()> task) override {
+        auto timer = std::make_shared<asio::steady_timer>(pool_, delay);
+        timer->async_wait([timer, task = std::move(task)](boost::system::error_code ec) {
+            if (!ec) {
+                run_task(task);
+            }
+        });
+    }
+
+    /// Lets running tasks finish and drops queued ones and pending timers: whatever they would
+    /// have done is recovered at the next start (api::resume_transitions).
+    void stop() {
+        pool_.stop();
+        pool_.join();
+    }
+
+private:
+    asio::thread_pool pool_;
+};
+
+std::string url_host(const std::string& host) {
+    return host.find(':') == std::string::npos ? host : "[" + host + "]";
+}
+
+}  // namespace
+
+struct Server::Impl {
+    explicit Impl(Options opts) : options(std::move(opts)) {
+        const std::filesystem::path& dir = options.data_dir;
+        try {
+            std::filesystem::create_directories(dir / "code");
+            database.emplace(dir / "lambdahost.db");
+            code_store.emplace(dir / "code", model::kMaxUnzippedCodeBytes);
+            catalog.emplace(*database);
+        } catch (const std::exception& error) {
+            throw std::runtime_error("cannot use data directory " + dir.string() + ": " +
+                                     error.what());
+        }
+        executor.emplace(options.blocking_threads);
+        context.emplace(
+            *catalog, *code_store, *executor, api::Settings{options.state_transition_delay});
+        api::resume_transitions(*context);
+        http.emplace(io, *context, http::ServerOptions{options.host, options.port});
+        http->start();
+    }
+
+    void run() {
+        auto work = asio::make_work_guard(io);
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([this](boost::system::error_code ec, int signal_number) {
+            if (!ec) {
+                spdlog::info("received signal {}, shutting down", signal_number);
+                request_stop();
+            }
+        });
+
+        std::vector<std::thread> io_threads;
+        for (unsigned i = 0; i < std::max(1U, options.io_threads); ++i) {
+            io_threads.emplace_back([this] { run_io(); });
+        }
+        spdlog::info("serving {} with {} io and {} blocking threads",
+                     options.data_dir.string(),
+                     options.io_threads,
+                     options.blocking_threads);
+        std::printf("lambdahost listening on http://%s:%u\n",
+                    url_host(options.host).c_str(),
+                    static_cast<unsigned>(http->port()));
+        std::fflush(stdout);
+
+        {
+            std::unique_lock lock(stop_mutex);
+            stop_requested_cv.wait(lock, [this] { return stop_requested; });
+        }
+        http->shutdown();
+        if (!http->wait_idle(kDrainTimeout)) {
+            spdlog::warn("requests still in flight after {} s; closing their connections",
+                         kDrainTimeout.count());
+        }
+        work.reset();
+        io.stop();
+        for (auto& thread : io_threads) {
+            thread.join();
+        }
+        executor->stop();
+        spdlog::info("stopped");
+    }
+
+    void request_stop() {
+        std::lock_guard lock(stop_mutex);
+        stop_requested = true;
+        stop_requested_cv.notify_all();
+    }
+
+    /// An exception escaping a completion handler would end this io thread: log it and go on.
+    void run_io() {
+        while (true) {
+            try {
+                io.run();
+                return;
+            } catch (const std::exception& error) {
+                spdlog::error("io thread caught: {}", error.what());
+            }
+        }
+    }
+
+    Options options;
+    std::optional<store::Database> database;
+    std::optional<store::CodeStore> code_store;
+    std::optional<store::Catalog> catalog;
+    asio::io_context io;
+    std::optional<PoolExecutor> executor;
+    std::optional<api::Context> context;
+    std::optional<http::Server> http;
+
+    std::mutex stop_mutex;
+    std::condition_variable stop_requested_cv;
+    bool stop_requested = false;
+};
+
+Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() = default;
+
+void Server::run() {
+    impl_->run();
+}
+
+}  // namespace lambdahost::app

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// app::Server: builds the parts of a running lambdahost (data directory, Database, CodeStore,
+// Catalog, the blocking pool, api::Context, the HTTP listener), wires them, runs the io threads
+// and owns shutdown: on SIGINT/SIGTERM it stops accepting, lets in-flight requests finish
+// (bounded), stops the pools and closes the store last.
+// Threading: construct and run() from the main thread; run() blocks until shutdown.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace lambdahost::app {
+
+struct Options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 3001;  // 0: an ephemeral port, announced on stdout
+    std::filesystem::path data_dir = ".lambdahost";
+    unsigned io_threads = 1;
+    unsigned blocking_threads = 4;
+    std::chrono::milliseconds state_transition_delay{0};
+};
+
+class Server {
+public:
+    /// Opens the data directory and the store, resumes interrupted state transitions and binds
+    /// the listener. Throws std::runtime_error with a message for the operator (unwritable data
+    /// directory, port in use, ...).
+    explicit Server(Options options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully. Once accepting, prints
+    /// exactly one line to stdout: "lambdahost listening on http://<host>:<port>".
+    void run();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lambdahost::app
