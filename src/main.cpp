@@ -19,8 +19,8 @@ namespace {
 
 namespace app = lambdahost::app;
 
-// Keep in step with project(VERSION) in CMakeLists.txt.
-constexpr const char* kVersion = "0.1.0";
+// LAMBDAHOST_VERSION comes from project(VERSION) in CMakeLists.txt.
+constexpr const char* kVersion = LAMBDAHOST_VERSION;
 constexpr int kUsageError = 2;
 
 /// Adds `--<flag>` to `command`, also read from LAMBDAHOST_<FLAG>.

@@ -19,13 +19,13 @@ namespace lambdahost::api {
 using Handler = Response (*)(Context& context, const Request& request);
 
 struct Operation {
-    std::string_view name;  // "CreateFunction", as in service-2.json
+    std::string_view name;    // "CreateFunction", as in service-2.json
     std::string_view method;  // "POST"
     /// Path template with {Param} segments; a "?key=value" suffix is a query discriminator
     /// ("/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL").
     std::string_view path_template;
     std::size_t body_limit;  // larger bodies -> 413 before the body is read
-    Handler handler;  // nullptr: not implemented yet
+    Handler handler;         // nullptr: not implemented yet
 };
 
 std::span<const Operation> operations();

@@ -21,10 +21,10 @@ struct HeaderNameLess {
 };
 
 struct Request {
-    std::string method;  // "GET", "POST", ...
-    std::string path;  // raw target path, without the query
+    std::string method;                              // "GET", "POST", ...
+    std::string path;                                // raw target path, without the query
     std::map<std::string, std::string> path_params;  // template names -> URL-decoded values
-    std::multimap<std::string, std::string> query;  // URL-decoded
+    std::multimap<std::string, std::string> query;   // URL-decoded
     std::map<std::string, std::string, HeaderNameLess> headers;
     std::string body;
     model::Scope scope;  // from the SigV4 credential scope of the Authorization header

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "util/ids.hpp"
 
-#include <openssl/rand.h>
-
 #include <array>
 #include <cstdint>
 #include <stdexcept>
+
+#include <openssl/rand.h>
 
 namespace lambdahost::util {
 

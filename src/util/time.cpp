@@ -2,6 +2,7 @@
 #include "util/time.hpp"
 
 #include <ctime>
+
 #include <fmt/format.h>
 
 namespace lambdahost::util {
@@ -26,8 +27,12 @@ std::string format_utc(SystemTime when, const char* zone_suffix) {
 
 }  // namespace
 
-std::string format_last_modified(SystemTime when) { return format_utc(when, "+0000"); }
+std::string format_last_modified(SystemTime when) {
+    return format_utc(when, "+0000");
+}
 
-std::string format_iso8601_z(SystemTime when) { return format_utc(when, "Z"); }
+std::string format_iso8601_z(SystemTime when) {
+    return format_utc(when, "Z");
+}
 
 }  // namespace lambdahost::util
