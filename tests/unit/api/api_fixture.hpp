@@ -27,6 +27,7 @@
 #include "store/catalog.hpp"
 #include "store/code_store.hpp"
 #include "store/database.hpp"
+#include "support/temp_dir.hpp"
 #include "util/crypto.hpp"
 #include "util/ids.hpp"
 
@@ -133,22 +134,7 @@ protected:
     static constexpr const char* kArnPrefix = "arn:aws:lambda:us-east-1:000000000000:function:";
 
     ApiTest() { open(); }
-    ~ApiTest() override {
-        close();
-        // Extracted packages are read-only: make them writable so they can be deleted.
-        std::error_code error;
-        for (auto it = std::filesystem::recursive_directory_iterator(dir_, error);
-             it != std::filesystem::recursive_directory_iterator();
-             it.increment(error)) {
-            if (it->is_directory(error) && !it->is_symlink(error)) {
-                std::filesystem::permissions(it->path(),
-                                             std::filesystem::perms::owner_all,
-                                             std::filesystem::perm_options::add,
-                                             error);
-            }
-        }
-        std::filesystem::remove_all(dir_, error);
-    }
+    ~ApiTest() override { close(); }
 
     /// Simulates a restart: queued work is lost and everything is reopened from the same
     /// directory.
@@ -220,8 +206,7 @@ protected:
         return call("GetFunctionConfiguration", {.path = {{"FunctionName", name}}});
     }
 
-    std::filesystem::path dir_ =
-        std::filesystem::temp_directory_path() / ("lambdahost-api-" + util::uuid4());
+    lambdahost::test::TempDir dir_;  // declared first: removed after everything that uses it
     FakeExecutor executor_;
     std::unique_ptr<store::Database> database_;
     std::unique_ptr<store::Catalog> catalog_;
@@ -230,11 +215,10 @@ protected:
 
 private:
     void open() {
-        std::filesystem::create_directories(dir_);
-        database_ = std::make_unique<store::Database>(dir_ / "lambdahost.db");
+        database_ = std::make_unique<store::Database>(dir_.path() / "lambdahost.db");
         catalog_ = std::make_unique<store::Catalog>(*database_);
         code_store_ =
-            std::make_unique<store::CodeStore>(dir_ / "code", model::kMaxUnzippedCodeBytes);
+            std::make_unique<store::CodeStore>(dir_.path() / "code", model::kMaxUnzippedCodeBytes);
         context_.reset(new Context{*catalog_, *code_store_, executor_, Settings{}});
     }
     void close() {

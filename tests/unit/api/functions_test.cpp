@@ -75,7 +75,7 @@ TEST_F(Functions, TransitionWaitsForTheConfiguredDelay) {
 TEST_F(Functions, CreateExtractsTheCode) {
     const std::string zip = handler_zip("1");
     create_active("f", zip);
-    EXPECT_TRUE(std::filesystem::exists(dir_ / "code" / hex_digest(zip) / "handler.py"));
+    EXPECT_TRUE(std::filesystem::exists(dir_.path() / "code" / hex_digest(zip) / "handler.py"));
 }
 
 TEST_F(Functions, CreateOfAnExistingNameIsConflict) {
@@ -388,7 +388,7 @@ TEST_F(Functions, UpdateCodeAnswersInProgressThenSuccessful) {
     EXPECT_NE(after.body.at("RevisionId"), reply.body.at("RevisionId"));
     // The replaced package is gone; the new one is extracted.
     EXPECT_FALSE(code_store_->contains(hex_digest(old_zip)));
-    EXPECT_TRUE(std::filesystem::exists(dir_ / "code" / hex_digest(new_zip) / "handler.py"));
+    EXPECT_TRUE(std::filesystem::exists(dir_.path() / "code" / hex_digest(new_zip) / "handler.py"));
 }
 
 TEST_F(Functions, UpdateCodeKeepsPackagesOtherFunctionsUse) {

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "model/aws_error.hpp"
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lambdahost::store {
 namespace {

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "model/aws_error.hpp"
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "util/crypto.hpp"
 
 namespace lambdahost::store {

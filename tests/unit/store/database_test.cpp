@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lambdahost::store {
 namespace {
