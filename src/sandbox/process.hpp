@@ -3,22 +3,25 @@
 // multi-threaded server (clone(CLONE_VFORK) whose child only makes async-signal-safe calls
 // before execve), in its own process group, with PR_SET_PDEATHSIG(SIGKILL) so it dies with the
 // server, and with stdout and stderr on one pipe the caller reads for the logs.
+// PR_SET_PDEATHSIG fires when the spawning *thread* exits, not the server process: call
+// Process::spawn only on threads that live as long as the server (the io_context threads),
+// never on a short-lived helper thread, or the runtime is killed when that thread ends.
 // Threading: a Process is owned by one environment (one strand); the free functions are
-// thread-safe.
+// thread-safe. Every Process registers its pid so that reap_orphans() leaves it to its owner.
 #pragma once
-
-#include <sys/types.h>
 
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace lambdahost::sandbox {
 
 struct ProcessSpec {
     std::vector<std::string> argv;  // argv[0] is an absolute path
-    std::vector<std::string> env;  // "KEY=value", the whole environment (nothing inherited)
+    std::vector<std::string> env;   // "KEY=value", the whole environment (nothing inherited)
     std::filesystem::path cwd;
 };
 
@@ -39,29 +42,35 @@ public:
     /// Read end of the stdout+stderr pipe; the caller may take ownership with release_output().
     int release_output();
 
-    /// SIGKILL to the whole process group (the runtime and anything it started).
+    /// SIGKILL to the whole process group (the runtime and anything it started). No-op once
+    /// reaped: the pid could then name someone else's group.
     void kill_group();
-    /// Reaps the process if it has exited: nullopt while it runs; otherwise the wait status.
+    /// Reaps the process if it has exited: nullopt while it runs; otherwise the wait status
+    /// (the same status again on later calls). Before reaping it SIGKILLs what is left of the
+    /// process group, while the unreaped leader still pins the group id.
     std::optional<int> try_reap();
 
 private:
-    Process(pid_t pid, int pidfd, int output_fd) : pid_(pid), pidfd_(pidfd), output_fd_(output_fd) {}
+    Process(pid_t pid, int pidfd, int output_fd)
+        : pid_(pid), pidfd_(pidfd), output_fd_(output_fd) {}
+    void release();  // kill, reap, unregister, close: the destructor's work
+
     pid_t pid_ = -1;
     int pidfd_ = -1;
     int output_fd_ = -1;
-    bool reaped_ = false;
+    std::optional<int> status_;  // set once reaped
 };
 
 /// Makes the server the child subreaper (PR_SET_CHILD_SUBREAPER), so orphaned grandchildren of
 /// runtimes are re-parented to it and reaped instead of lingering as zombies.
 void become_subreaper();
 
-/// Reaps every exited child that nobody else waits for (grandchildren re-parented to us).
-/// Call on SIGCHLD.
+/// Reaps every exited child that nobody else waits for (grandchildren re-parented to us),
+/// leaving the children owned by a live Process to their owner. Call on SIGCHLD and now and then.
 void reap_orphans();
 
-/// "exit status 127" / "signal: killed" style description of a wait status, as AWS words
-/// Runtime.ExitError messages (facts §3.5).
+/// "exit status 127" / "signal: killed" / "signal: segmentation fault" description of a wait
+/// status, in Go's wording that AWS uses in Runtime.ExitError messages (facts §3.5).
 std::string describe_wait_status(int status);
 
 }  // namespace lambdahost::sandbox

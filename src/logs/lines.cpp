@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "logs/lines.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include "logs/utc_date.hpp"
+
+namespace lambdahost::logs {
+
+std::string start_line(std::string_view request_id, std::string_view version) {
+    return fmt::format("START RequestId: {} Version: {}\n", request_id, version);
+}
+
+std::string end_line(std::string_view request_id) {
+    return fmt::format("END RequestId: {}\n", request_id);
+}
+
+std::string report_line(const ReportFields& fields) {
+    // AWS: billing rounds each invoke up to the next whole millisecond, at least 1 (facts §3.5).
+    const auto billed_ms =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(fields.duration_ms)));
+    std::string line = fmt::format(
+        "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} MB\t"
+        "Max Memory Used: {} MB\t",
+        fields.request_id,
+        fields.duration_ms,
+        billed_ms,
+        fields.memory_size_mb,
+        fields.max_memory_used_mb);
+    if (fields.init_duration_ms) {
+        line += fmt::format("Init Duration: {:.2f} ms\t", *fields.init_duration_ms);
+    }
+    line += '\n';
+    return line;
+}
+
+std::string log_stream_name(util::SystemTime when, std::string_view version) {
+    std::array<unsigned char, 16> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+        throw std::runtime_error("RAND_bytes failed while naming a log stream");
+    }
+    // AWS: "YYYY/MM/DD/[$LATEST]<32 hex>" (facts §3.5).
+    std::string name = fmt::format("{}/[{}]", utc_date(when, '/'), version);
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (const unsigned char byte : bytes) {
+        name.push_back(kHex[byte >> 4]);
+        name.push_back(kHex[byte & 0xf]);
+    }
+    return name;
+}
+
+std::string_view tail(std::string_view log, std::size_t n) {
+    return log.size() <= n ? log : log.substr(log.size() - n);
+}
+
+}  // namespace lambdahost::logs

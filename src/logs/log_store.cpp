@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "logs/log_store.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logs/utc_date.hpp"
+
+namespace lambdahost::logs {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path rotated_name(const fs::path& file, int index) {
+    return fs::path(file.string() + "." + std::to_string(index));
+}
+
+}  // namespace
+
+LogStore::LogStore(fs::path data_dir, LogStoreOptions options)
+    : root_(std::move(data_dir) / "logs"), options_(options), writer_([this] { run(); }) {}
+
+LogStore::~LogStore() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_writer_.notify_one();
+    writer_.join();
+}
+
+fs::path LogStore::function_dir(const LogScope& scope) const {
+    return root_ / scope.account / scope.region / scope.function_name;
+}
+
+void LogStore::append(const LogScope& scope, std::string text, util::SystemTime when) {
+    if (text.empty()) {
+        return;
+    }
+    Entry entry{function_dir(scope) / (utc_date(when, '-') + ".log"), std::move(text)};
+    {
+        std::lock_guard lock(mutex_);
+        if (queued_bytes_ + entry.text.size() > options_.max_queued_bytes) {
+            dropped_bytes_ += entry.text.size();
+            return;
+        }
+        queued_bytes_ += entry.text.size();
+        queue_.push_back(std::move(entry));
+        ++enqueued_;
+    }
+    wake_writer_.notify_one();
+}
+
+void LogStore::flush() {
+    std::unique_lock lock(mutex_);
+    const std::uint64_t target = enqueued_;
+    written_.wait(lock, [&] { return done_ >= target; });
+}
+
+std::uint64_t LogStore::dropped_bytes() const {
+    std::lock_guard lock(mutex_);
+    return dropped_bytes_;
+}
+
+void LogStore::run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) {
+            return;  // stopping, and everything queued is written
+        }
+        std::deque<Entry> batch;
+        batch.swap(queue_);
+        queued_bytes_ = 0;
+        lock.unlock();
+        write_batch(batch);
+        lock.lock();
+        done_ += batch.size();
+        written_.notify_all();
+    }
+}
+
+void LogStore::write_batch(std::deque<Entry>& batch) {
+    // Consecutive entries for one file (the usual case: one invocation's lines) become one write.
+    for (auto it = batch.begin(); it != batch.end();) {
+        std::string text = std::move(it->text);
+        auto next = std::next(it);
+        for (; next != batch.end() && next->file == it->file; ++next) {
+            text += next->text;
+        }
+        write_one(it->file, text);
+        it = next;
+    }
+}
+
+void LogStore::write_one(const fs::path& file, const std::string& text) {
+    std::error_code error;
+    fs::create_directories(file.parent_path(), error);
+    if (error) {
+        spdlog::warn("logs: cannot create {}: {}", file.parent_path().string(), error.message());
+        return;
+    }
+    const auto size = fs::file_size(file, error);
+    if (!error && size > 0 && size + text.size() > options_.max_file_bytes) {
+        rotate(file);
+    }
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        spdlog::warn("logs: cannot open {}: {}", file.string(), std::strerror(errno));
+        return;
+    }
+    for (std::size_t offset = 0; offset < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + offset, text.size() - offset);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            spdlog::warn("logs: cannot write {}: {}", file.string(), std::strerror(errno));
+            break;
+        }
+        offset += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+}
+
+void LogStore::rotate(const fs::path& file) {
+    // <date>.log.<keep> falls off; every other file moves one up; <date>.log becomes .log.1.
+    std::error_code error;
+    fs::remove(rotated_name(file, options_.keep_rotated), error);
+    for (int index = options_.keep_rotated - 1; index >= 1; --index) {
+        fs::rename(rotated_name(file, index), rotated_name(file, index + 1), error);
+    }
+    if (options_.keep_rotated > 0) {
+        fs::rename(file, rotated_name(file, 1), error);
+    } else {
+        fs::remove(file, error);
+    }
+}
+
+std::string LogStore::read_all(const fs::path& function_dir) {
+    // Order key: (date file name, age) where age 0 is <date>.log and larger means older.
+    struct LogFile {
+        std::string base;
+        int age;
+        fs::path path;
+    };
+    std::vector<LogFile> files;
+    std::error_code error;
+    for (const auto& item : fs::directory_iterator(function_dir, error)) {
+        const std::string name = item.path().filename().string();
+        const auto log_at = name.find(".log");
+        if (log_at == std::string::npos) {
+            continue;
+        }
+        const std::string suffix = name.substr(log_at + 4);
+        int age = 0;
+        if (!suffix.empty()) {
+            if (suffix.size() < 2 || suffix.size() > 6 || suffix[0] != '.' ||
+                !std::all_of(suffix.begin() + 1, suffix.end(), [](char c) {
+                    return c >= '0' && c <= '9';
+                })) {
+                continue;
+            }
+            age = std::stoi(suffix.substr(1));
+        }
+        files.push_back({name.substr(0, log_at), age, item.path()});
+    }
+    std::sort(files.begin(), files.end(), [](const LogFile& a, const LogFile& b) {
+        return a.base != b.base ? a.base < b.base : a.age > b.age;
+    });
+    std::string out;
+    for (const auto& file : files) {
+        std::ifstream in(file.path, std::ios::binary);
+        out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return out;
+}
+
+}  // namespace lambdahost::logs

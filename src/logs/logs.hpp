@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+// The logs module in one include: log lines and tail (lines.hpp), peak memory (memory.hpp) and
+// the per-function log files (log_store.hpp).
+#pragma once
+
+#include "logs/lines.hpp"
+#include "logs/log_store.hpp"
+#include "logs/memory.hpp"
