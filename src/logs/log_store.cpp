@@ -148,7 +148,7 @@ void LogStore::rotate(const fs::path& file) {
     }
 }
 
-std::string LogStore::read_all(const fs::path& function_dir) {
+std::vector<fs::path> log_files(const fs::path& function_dir) {
     // Order key: (date file name, age) where age 0 is <date>.log and larger means older.
     struct LogFile {
         std::string base;
@@ -179,9 +179,18 @@ std::string LogStore::read_all(const fs::path& function_dir) {
     std::sort(files.begin(), files.end(), [](const LogFile& a, const LogFile& b) {
         return a.base != b.base ? a.base < b.base : a.age > b.age;
     });
+    std::vector<fs::path> paths;
+    paths.reserve(files.size());
+    for (auto& file : files) {
+        paths.push_back(std::move(file.path));
+    }
+    return paths;
+}
+
+std::string LogStore::read_all(const fs::path& function_dir) {
     std::string out;
-    for (const auto& file : files) {
-        std::ifstream in(file.path, std::ios::binary);
+    for (const auto& file : log_files(function_dir)) {
+        std::ifstream in(file, std::ios::binary);
         out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
     return out;

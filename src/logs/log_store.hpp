@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "util/time.hpp"
 
@@ -32,6 +33,10 @@ struct LogStoreOptions {
     int keep_rotated = 5;  // rotated files kept per day; older ones are deleted
     std::size_t max_queued_bytes = 64 * 1024 * 1024;  // beyond this append() drops (counted)
 };
+
+/// The log files of one function directory, oldest first: dates ascending, within a date
+/// .log.<keep> … .log.1 then .log. Empty when the directory does not exist.
+std::vector<std::filesystem::path> log_files(const std::filesystem::path& function_dir);
 
 class LogStore {
 public:
@@ -56,8 +61,8 @@ public:
     /// <data-dir>/logs/<account>/<region>/<function>
     std::filesystem::path function_dir(const LogScope& scope) const;
 
-    /// Every log file of one function directory concatenated oldest first (dates ascending,
-    /// within a date .log.<keep> … .log.1 then .log). Empty when the directory does not exist.
+    /// Every log file of one function directory concatenated oldest first (see log_files()).
+    /// Empty when the directory does not exist.
     static std::string read_all(const std::filesystem::path& function_dir);
 
 private:

@@ -24,9 +24,11 @@
 namespace lambdahost::sandbox {
 namespace {
 
-// Pids owned by live Process objects; reap_orphans() must leave them to their owner.
+// Pids of the unreaped children of live Process objects; reap_orphans() must leave them to
+// their owner. A multiset: the kernel may hand a pid just reaped by one Process to the next
+// spawn before the first owner has unregistered it, and each owner removes only its own entry.
 std::mutex registry_mutex;
-std::unordered_set<pid_t> registry;
+std::unordered_multiset<pid_t> registry;
 // Spawns hold it shared from clone() until the pid is registered, reap_orphans() exclusively,
 // so a child that fails execve and exits at once is never taken for an orphan.
 std::shared_mutex spawn_gate;
@@ -38,7 +40,9 @@ void register_pid(pid_t pid) {
 
 void unregister_pid(pid_t pid) {
     std::lock_guard lock(registry_mutex);
-    registry.erase(pid);
+    if (const auto it = registry.find(pid); it != registry.end()) {
+        registry.erase(it);
+    }
 }
 
 bool is_registered(pid_t pid) {
@@ -151,14 +155,6 @@ struct ChildArgs {
     ::_exit(127);
 }
 
-// Places `fd` on `target` without CLOEXEC (dup2 clears it; a same-number fd needs fcntl).
-bool move_to(int fd, int target) {
-    if (fd == target) {
-        return ::fcntl(fd, F_SETFD, 0) == 0;
-    }
-    return ::dup2(fd, target) == target;
-}
-
 // SAFETY: runs in the clone(CLONE_VM | CLONE_VFORK) child on its own stack while the parent
 // thread is suspended and its memory shared: only async-signal-safe calls, no allocation, no
 // locks, no C++ exceptions, and no writes to memory the parent reads afterwards (errno is
@@ -190,8 +186,9 @@ int child_main(void* raw) {
     if (::sigprocmask(SIG_SETMASK, args.empty_mask, nullptr) != 0) {
         child_fail(args, ChildStep::kSignals);
     }
-    if (!move_to(args.stdin_fd, STDIN_FILENO) || !move_to(args.output_fd, STDOUT_FILENO) ||
-        !move_to(args.output_fd, STDERR_FILENO)) {
+    // The descriptors are all above 2 (above_stdio), so dup2 always copies and clears CLOEXEC.
+    if (::dup2(args.stdin_fd, STDIN_FILENO) < 0 || ::dup2(args.output_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(args.output_fd, STDERR_FILENO) < 0) {
         child_fail(args, ChildStep::kStdio);
     }
     if (::chdir(args.cwd) != 0) {
@@ -230,12 +227,10 @@ private:
 
 constexpr std::size_t kChildStackBytes = 64 * 1024;
 
-pid_t wait_blocking(pid_t pid, int& status) {
-    pid_t result;
-    do {
-        result = ::waitpid(pid, &status, 0);
-    } while (result < 0 && errno == EINTR);
-    return result;
+// Waits for `pid` to exit and reaps it, discarding the status.
+void reap_blocking(pid_t pid) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
 }
 
 }  // namespace
@@ -334,16 +329,11 @@ Process::~Process() {
 }
 
 void Process::release() {
-    if (pid_ > 0) {
-        if (!status_) {
-            kill_group();
-            ::kill(pid_, SIGKILL);  // in case the runtime left its group
-            int status = 0;
-            if (wait_blocking(pid_, status) == pid_) {
-                status_ = status;
-            }
-        }
-        unregister_pid(pid_);
+    if (pid_ > 0 && !status_) {
+        kill_group();
+        ::kill(pid_, SIGKILL);  // in case the runtime left its group
+        reap_blocking(pid_);
+        unregister_pid(pid_);  // reaped now; once reaped, try_reap() has unregistered it
     }
     for (int* fd : {&pidfd_, &output_fd_}) {
         if (*fd >= 0) {
@@ -380,6 +370,7 @@ std::optional<int> Process::try_reap() {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         status_ = status;
+        unregister_pid(pid_);  // the pid is free for reuse from here on
     }
     return status_;
 }
@@ -496,7 +487,7 @@ std::string describe_wait_status(int status) {
     const int signal = WTERMSIG(status);
     std::string text = signal > 0 && signal < static_cast<int>(kNames.size())
                            ? "signal: " + std::string(kNames[static_cast<std::size_t>(signal)])
-                           : "signal " + std::to_string(signal);
+                           : "signal: signal " + std::to_string(signal);  // Go's fallback
     if (WCOREDUMP(status)) {
         text += " (core dumped)";
     }

@@ -214,6 +214,7 @@ TEST(DescribeWaitStatus, UsesGoWording) {
     EXPECT_EQ(describe_wait_status(W_EXITCODE(0, SIGTERM)), "signal: terminated");
     EXPECT_EQ(describe_wait_status(W_EXITCODE(0, SIGSEGV) | 0x80),
               "signal: segmentation fault (core dumped)");
+    EXPECT_EQ(describe_wait_status(W_EXITCODE(0, 40)), "signal: signal 40");
 }
 
 TEST(DescribeWaitStatus, RealExitAndSignal) {
