@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: Apache-2.0
+"""runtimes/nodejs/bootstrap.mjs against a fake Runtime API: CJS/ESM, async/callback, errors."""
+
+import json
+import textwrap
+
+import pytest
+
+RUNTIME = "nodejs20.x"
+
+
+def source(text):
+    return textwrap.dedent(text).lstrip()
+
+
+CJS_COUNTER = source("""
+    let count = 0;
+    exports.handler = async (event) => ({ count: ++count, event });
+""")
+ESM_COUNTER = source("""
+    let count = 0;
+    export const handler = async (event) => ({ count: ++count, event });
+""")
+
+
+@pytest.mark.parametrize("files", [
+    {"index.js": CJS_COUNTER},
+    {"index.cjs": CJS_COUNTER},
+    {"index.mjs": ESM_COUNTER},
+    {"index.js": ESM_COUNTER, "package.json": '{"type": "module"}'},
+], ids=["cjs-js", "cjs-cjs", "esm-mjs", "esm-js-type-module"])
+def test_module_kinds_and_warm_state(fake_api, start_runtime, files):
+    start_runtime(RUNTIME, files, "index.handler")
+    first = fake_api.call({"a": 1})
+    assert (first.kind, first.json()) == ("response", {"count": 1, "event": {"a": 1}})
+    assert fake_api.call({}).json()["count"] == 2
+    assert fake_api.connections == 1
+
+
+def test_handler_in_a_subdirectory(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"src/lib/app.js": "exports.run = async () => 'deep';\n"},
+                  "src/lib/app.run")
+    assert fake_api.call({}).json() == "deep"
+
+
+def test_callback_handler(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = (event, context, callback) => {
+            setTimeout(() => callback(null, { via: 'callback', n: event.n }), 10);
+        };
+    """)}, "index.handler")
+    assert fake_api.call({"n": 7}).json() == {"via": "callback", "n": 7}
+
+
+def test_callback_waits_for_the_event_loop_unless_told_not_to(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"index.js": source("""
+        let late = 0;
+        exports.handler = (event, context, callback) => {
+            context.callbackWaitsForEmptyEventLoop = event.wait;
+            setTimeout(() => { late += 1; }, 200);
+            callback(null, late);
+        };
+    """)}, "index.handler")
+    # Waiting: the timer still runs before the next invocation starts.
+    assert fake_api.call({"wait": True}).json() == 0
+    assert fake_api.call({"wait": False}).json() == 1
+
+
+def test_undefined_result_is_null(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"index.js": "exports.handler = async () => {};\n"}, "index.handler")
+    assert fake_api.call({}).body == b"null"
+
+
+def test_error_payload_is_aws_shaped(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = async () => { throw new TypeError('bad thing'); };
+    """)}, "index.handler")
+    outcome = fake_api.call({})
+    assert outcome.kind == "error"
+    assert outcome.headers["lambda-runtime-function-error-type"] == "TypeError"
+    error = outcome.json()
+    assert list(error) == ["errorType", "errorMessage", "trace"]
+    assert (error["errorType"], error["errorMessage"]) == ("TypeError", "bad thing")
+    assert error["trace"][0] == "TypeError: bad thing"
+    assert error["trace"][1].startswith("    at ") and "index.js" in error["trace"][1]
+    assert fake_api.call({}).kind == "error"  # still serving
+    assert "\tERROR\tInvoke Error" in runtime.log()
+
+
+def test_callback_error_and_non_error_values(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = (event, context, callback) => {
+            if (event.string) callback('plain failure'); else callback(new Error('boom'));
+        };
+    """)}, "index.handler")
+    assert fake_api.call({}).json()["errorMessage"] == "boom"
+    assert fake_api.call({"string": True}).json() == {
+        "errorType": "string", "errorMessage": "plain failure", "trace": []}
+
+
+def test_missing_module_is_an_import_module_error(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {}, "missing.handler")
+    outcome = fake_api.init_error()
+    assert outcome.headers["lambda-runtime-function-error-type"] == "Runtime.ImportModuleError"
+    error = outcome.json()
+    assert error["errorType"] == "Runtime.ImportModuleError"
+    assert error["errorMessage"].startswith("Error: Cannot find module 'missing'")
+    assert error["trace"][0].startswith("Runtime.ImportModuleError: Error: Cannot find module")
+    assert runtime.wait() != 0
+
+
+def test_missing_export_is_handler_not_found(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {"index.mjs": "export const other = 1;\n"}, "index.handler")
+    error = fake_api.init_error().json()
+    assert (error["errorType"], error["errorMessage"]) == (
+        "Runtime.HandlerNotFound", "index.handler is undefined or not exported")
+    assert runtime.wait() != 0
+
+
+def test_syntax_error_is_user_code_syntax_error(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"index.js": "exports.handler = async ( => 1;\n"}, "index.handler")
+    error = fake_api.init_error().json()
+    assert error["errorType"] == "Runtime.UserCodeSyntaxError"
+    assert error["errorMessage"].startswith("SyntaxError: ")
+
+
+def test_context_fields_client_context_and_trace_id(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = async (event, context) => ({
+            functionName: context.functionName,
+            functionVersion: context.functionVersion,
+            invokedFunctionArn: context.invokedFunctionArn,
+            memoryLimitInMB: context.memoryLimitInMB,
+            awsRequestId: context.awsRequestId,
+            logGroupName: context.logGroupName,
+            logStreamName: context.logStreamName,
+            remaining: context.getRemainingTimeInMillis(),
+            clientContext: context.clientContext ?? 'absent',
+            identity: context.identity ?? 'absent',
+            waits: context.callbackWaitsForEmptyEventLoop,
+            trace: process.env._X_AMZN_TRACE_ID ?? 'unset',
+        });
+    """)}, "index.handler")
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fake:prod"
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+    sent = {"custom": {"k": "v"}, "env": {"e": 1}, "client": {"app_title": "t"}}
+    request_id = fake_api.invoke({}, timeout_ms=4000, arn=arn, trace_id=trace,
+                                 client_context=sent, cognito_identity={"cognitoIdentityId": "i"})
+    result = fake_api.outcome(request_id).json()
+    assert 0 < result.pop("remaining") <= 4000
+    assert result == {
+        "functionName": "fake", "functionVersion": "$LATEST", "invokedFunctionArn": arn,
+        "memoryLimitInMB": "128", "awsRequestId": request_id, "logGroupName": "/aws/lambda/fake",
+        "logStreamName": "2025/01/01/[$LATEST]0123456789abcdef0123456789abcdef",
+        "clientContext": sent, "identity": {"cognitoIdentityId": "i"}, "waits": True,
+        "trace": trace}
+    second = fake_api.call({})
+    assert second.json()["trace"] == "unset" and second.json()["clientContext"] == "absent"
+
+
+def test_console_lines_carry_time_request_id_and_level(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {"index.js": source("""
+        console.log('at init');
+        exports.handler = async () => { console.log('hello %s', 'log'); console.warn('careful'); };
+    """)}, "index.handler")
+    request_id = fake_api.invoke({})
+    fake_api.outcome(request_id)
+    lines = runtime.log().splitlines()
+    init = [line for line in lines if line.endswith("at init")][0].split("\t")
+    assert init[1:] == ["undefined", "INFO", "at init"]
+    hello = [line for line in lines if line.endswith("hello log")][0].split("\t")
+    assert hello[0].endswith("Z") and len(hello[0]) == len("2025-01-01T00:00:00.000Z")
+    assert hello[1:] == [request_id, "INFO", "hello log"]
+    assert f"\t{request_id}\tWARN\tcareful" in runtime.log()
+
+
+def test_unserializable_result_is_reported(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = async () => { const a = {}; a.self = a; return a; };
+    """)}, "index.handler")
+    outcome = fake_api.call({})
+    assert outcome.kind == "error"
+    assert json.loads(outcome.body)["errorType"] == "Runtime.MarshalError"
