@@ -15,9 +15,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,7 +110,16 @@ std::pair<Fd, Fd> make_pipe() {
 }
 
 // The step of the child's setup that failed, reported with errno through the error pipe.
-enum class ChildStep : int { kSetpgid, kPdeathsig, kParentGone, kSignals, kStdio, kChdir, kExec };
+enum class ChildStep : int {
+    kSetpgid,
+    kPdeathsig,
+    kParentGone,
+    kSignals,
+    kStdio,
+    kCloseFds,
+    kChdir,
+    kExec
+};
 
 const char* step_name(ChildStep step) {
     switch (step) {
@@ -122,6 +133,8 @@ const char* step_name(ChildStep step) {
             return "resetting signals";
         case ChildStep::kStdio:
             return "dup2";
+        case ChildStep::kCloseFds:
+            return "close_range";
         case ChildStep::kChdir:
             return "chdir";
         case ChildStep::kExec:
@@ -190,6 +203,13 @@ int child_main(void* raw) {
     if (::dup2(args.stdin_fd, STDIN_FILENO) < 0 || ::dup2(args.output_fd, STDOUT_FILENO) < 0 ||
         ::dup2(args.output_fd, STDERR_FILENO) < 0) {
         child_fail(args, ChildStep::kStdio);
+    }
+    // Asio opens sockets without CLOEXEC: without this every runtime would inherit the server's
+    // listeners and connections (other environments' Runtime API sockets among them). Marking
+    // them CLOEXEC rather than closing them keeps the error pipe open until execve succeeds.
+    // The child's descriptor table is its own copy (no CLONE_FILES), so the parent is unaffected.
+    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        child_fail(args, ChildStep::kCloseFds);
     }
     if (::chdir(args.cwd) != 0) {
         child_fail(args, ChildStep::kChdir);

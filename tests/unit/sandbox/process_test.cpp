@@ -11,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -79,6 +80,19 @@ TEST(Process, CapturesStdoutAndStderrAndExitStatus) {
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 3);
     EXPECT_EQ(process.try_reap(), status);  // stable once reaped
+}
+
+TEST(Process, DoesNotInheritTheServersDescriptors) {
+    // Asio sockets are not CLOEXEC; a runtime must still not see them.
+    const int inheritable = ::open("/dev/null", O_RDONLY);
+    ASSERT_GE(inheritable, 3);
+    auto process = Process::spawn(shell("test -e /proc/self/fd/" + std::to_string(inheritable) +
+                                        " && echo leaked || echo closed"));
+    const int output = process.release_output();
+    EXPECT_EQ(read_all(output), "closed\n");
+    ::close(output);
+    ::close(inheritable);
+    wait_exit(process);
 }
 
 TEST(Process, ExecFailureThrowsSystemErrorNamingTheProgram) {
