@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
     std::string log_level = "info";
     std::string log_format = "text";
     std::int64_t transition_delay_ms = 0;
+    std::int64_t keep_alive_seconds = options.keep_alive.count();
+    std::int64_t env_start_timeout_seconds = options.env_start_timeout.count();
 
     CLI::App* serve = cli.add_subcommand("serve", "Run the server until SIGINT or SIGTERM");
     add_flag(*serve, "host", options.host, "Address to listen on");
@@ -66,6 +68,25 @@ int main(int argc, char** argv) {
              transition_delay_ms,
              "Minimum time a function stays Pending/InProgress before it turns Active/Successful")
         ->check(CLI::NonNegativeNumber);
+    add_flag(*serve,
+             "runtimes-dir",
+             options.runtimes_dir,
+             "Directory of runtimes.json and the shipped runtime clients");
+    add_flag(*serve,
+             "keep-alive-seconds",
+             keep_alive_seconds,
+             "How long an idle function environment is kept warm")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{7 * 24 * 3600}));
+    add_flag(*serve,
+             "env-start-timeout-seconds",
+             env_start_timeout_seconds,
+             "How long a new environment's runtime may take to ask for its first event")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{3600}));
+    add_flag(*serve,
+             "account-concurrency",
+             options.account_concurrency,
+             "Concurrent invocations of all functions together")
+        ->check(CLI::Range(1U, 1000000U));
 
     try {
         cli.parse(argc, argv);
@@ -80,6 +101,8 @@ int main(int argc, char** argv) {
         app::configure_logging(log_level,
                                log_format == "json" ? app::LogFormat::Json : app::LogFormat::Text);
         options.state_transition_delay = std::chrono::milliseconds(transition_delay_ms);
+        options.keep_alive = std::chrono::seconds(keep_alive_seconds);
+        options.env_start_timeout = std::chrono::seconds(env_start_timeout_seconds);
         app::Server server(options);
         server.run();
     } catch (const std::exception& error) {

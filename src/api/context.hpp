@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// What control-plane handlers act on: the catalog, the code store, background work and
-// settings. Built once by app::Server; handlers get it by reference.
+// What handlers act on: the catalog, the code store, background work, settings and, for
+// Invoke, the scheduler. Built once by app::Server; handlers get it by reference.
 #pragma once
 
 #include <chrono>
 #include <functional>
 
 #include "api/code_pins.hpp"
+#include "api/version_specs.hpp"
+#include "scheduler/scheduler.hpp"
 #include "store/catalog.hpp"
 #include "store/code_store.hpp"
 
@@ -35,6 +37,11 @@ struct Context {
     Settings settings;
     /// Guards packages between CodeStore::put and the catalog mutation (code_pins.hpp).
     CodePins code_pins{catalog, code_store};
+    /// Runs invocations. Set by app::Server once it is built; null where nothing is invoked
+    /// (control-plane tests), and Invoke then answers ServiceException.
+    lambdahost::scheduler::Scheduler* scheduler = nullptr;  // qualified: the member hides it
+    /// What Invoke hands the scheduler, per function version (version_specs.hpp).
+    VersionSpecs version_specs{};
 };
 
 }  // namespace lambdahost::api

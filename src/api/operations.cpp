@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // The operation table (every operation of botocore's lambda/2015-03-31/service-2.json, the newer
-// ones of facts §2.1, and lambdahost's code download route) and dispatch(), the control plane's
-// one catch site. Path templates are service-2.json's requestUri verbatim, trailing slashes and
-// query discriminators included; a unit test keeps the table in step with the model file.
-// The table is immutable; dispatch() is safe from any thread.
+// ones of facts §2.1, and lambdahost's code download route) and dispatch() / dispatch_async(),
+// which share the one catch site of every handler. Path templates are service-2.json's
+// requestUri verbatim, trailing slashes and query discriminators included; a unit test keeps the
+// table in step with the model file.
+// The table is immutable; dispatch() and dispatch_async() are safe from any thread.
 #include "api/operations.hpp"
 
 #include <array>
+#include <atomic>
 #include <exception>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
 #include "api/account.hpp"
 #include "api/errors.hpp"
 #include "api/functions.hpp"
+#include "api/invoke.hpp"
 #include "api/tags.hpp"
 #include "model/aws_error.hpp"
 #include "model/function_request.hpp"
@@ -58,7 +62,8 @@ constexpr std::array kOperations{
               "POST",
               "/2015-03-31/functions/{FunctionName}/invocations",
               kMaxSyncPayloadBytes,
-              nullptr},
+              nullptr,
+              invoke},
     Operation{"InvokeAsync",
               "POST",
               "/2014-11-13/functions/{FunctionName}/invoke-async/",
@@ -358,22 +363,96 @@ std::span<const Operation> operations() {
     return kOperations;
 }
 
+namespace {
+
+/// The one catch site of every handler, synchronous or not: renders the exception in flight.
+/// Call only from a catch block.
+Response render_current_exception(const Operation& operation,
+                                  std::string_view method,
+                                  std::string_view path) {
+    try {
+        throw;
+    } catch (const model::AwsError& error) {
+        return render_error(error);
+    } catch (const std::exception& error) {
+        spdlog::error("{} {} ({}): {}", method, path, operation.name, error.what());
+    } catch (...) {
+        spdlog::error("{} {} ({}): unknown exception", method, path, operation.name);
+    }
+    return render_error(
+        model::errors::service("An internal error occurred. See the lambdahost log."));
+}
+
+/// The completion of one asynchronous request: the first response wins, later ones are dropped,
+/// and if every copy is dropped unanswered the client still gets a ServiceException.
+class RespondOnce {
+public:
+    RespondOnce(const Operation& operation, Respond respond)
+        : operation_(operation), respond_(std::move(respond)) {}
+    RespondOnce(const RespondOnce&) = delete;
+    RespondOnce& operator=(const RespondOnce&) = delete;
+
+    ~RespondOnce() {
+        if (done_.exchange(true)) {
+            return;
+        }
+        spdlog::error("{}: the request was dropped without an answer", operation_.name);
+        try {
+            respond_(render_error(
+                model::errors::service("An internal error occurred. See the lambdahost log.")));
+        } catch (const std::exception& error) {
+            spdlog::error(
+                "{}: could not answer a dropped request: {}", operation_.name, error.what());
+        }
+    }
+
+    void operator()(Response response) {
+        if (!done_.exchange(true)) {
+            respond_(std::move(response));
+        }
+    }
+
+private:
+    const Operation& operation_;
+    Respond respond_;
+    std::atomic<bool> done_{false};
+};
+
+}  // namespace
+
 Response dispatch(const Operation& operation, Context& context, const Request& request) {
     try {
         if (operation.handler == nullptr) {
             throw model::errors::not_implemented(operation.name);
         }
         return operation.handler(context, request);
-    } catch (const model::AwsError& error) {
-        return render_error(error);
-    } catch (const std::exception& error) {
-        spdlog::error("{} {} ({}): {}", request.method, request.path, operation.name, error.what());
     } catch (...) {
-        spdlog::error(
-            "{} {} ({}): unknown exception", request.method, request.path, operation.name);
+        return render_current_exception(operation, request.method, request.path);
     }
-    return render_error(
-        model::errors::service("An internal error occurred. See the lambdahost log."));
+}
+
+void dispatch_async(const Operation& operation,
+                    Context& context,
+                    Request&& request,
+                    Respond respond) {
+    auto once = std::make_shared<RespondOnce>(operation, std::move(respond));
+    try {
+        if (operation.async_handler == nullptr) {
+            throw model::errors::not_implemented(operation.name);
+        }
+        operation.async_handler(context, std::move(request), [once](Response response) {
+            (*once)(std::move(response));
+        });
+    } catch (...) {
+        // The request was moved into the handler: log the route instead of the path.
+        (*once)(render_current_exception(operation, operation.method, operation.path_template));
+    }
+}
+
+model::AwsError request_too_large(const Operation& operation) {
+    // AWS: Invoke's 413 names the service's internal "InvokeFunction" (facts §3.1).
+    const std::string_view name = operation.name == "Invoke" ? "InvokeFunction" : operation.name;
+    return model::errors::request_too_large_for(operation.body_limit, name);
 }
 
 }  // namespace lambdahost::api

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Wiring and lifecycle of a running server (see server.hpp). The members of Impl are declared in
 // dependency order, so destruction runs the shutdown order backwards for free: listener, then
-// the blocking pool (its queued work may still hold sessions, whose sockets need the
-// io_context), then the io_context, and the store last (the Database destructor drains its
-// writer).
+// the scheduler (its environments' I/O runs on the io_context), then the blocking pool (its
+// queued work may still hold sessions, whose sockets need the io_context), then the io_context,
+// and the store last (the Database destructor drains its writer).
 #include "app/server.hpp"
 
 #include <algorithm>
@@ -29,6 +29,7 @@
 #include "api/functions.hpp"
 #include "http/server.hpp"
 #include "model/function_request.hpp"
+#include "scheduler/scheduler.hpp"
 #include "store/catalog.hpp"
 #include "store/code_store.hpp"
 #include "store/database.hpp"
@@ -82,11 +83,17 @@ private:
     asio::thread_pool pool_;
 };
 
-std::string url_host(const std::string& host) {
-    return host.find(':') == std::string::npos ? host : "[" + host + "]";
+/// "http://<host>:<port>", an IPv6 host in brackets.
+std::string endpoint_url(const std::string& host, std::uint16_t port) {
+    const std::string url_host = host.find(':') == std::string::npos ? host : "[" + host + "]";
+    return "http://" + url_host + ":" + std::to_string(port);
 }
 
 }  // namespace
+
+std::filesystem::path default_runtimes_dir() {
+    return LAMBDAHOST_RUNTIMES_DIR;  // defined by CMakeLists.txt
+}
 
 struct Server::Impl {
     explicit Impl(Options opts) : options(std::move(opts)) {
@@ -106,6 +113,16 @@ struct Server::Impl {
         api::resume_transitions(*context);
         http.emplace(io, *context, http::ServerOptions{options.host, options.port});
         http->start();
+        // Functions reach this server through AWS_ENDPOINT_URL, so it needs the bound port. No
+        // request is served before run() starts the io threads, so setting it now is in time.
+        scheduler.emplace(io,
+                          lambdahost::scheduler::Settings{options.runtimes_dir,
+                                                          dir,
+                                                          endpoint_url(options.host, http->port()),
+                                                          options.keep_alive,
+                                                          options.env_start_timeout,
+                                                          options.account_concurrency});
+        context->scheduler = &*scheduler;
     }
 
     void run() {
@@ -126,9 +143,8 @@ struct Server::Impl {
                      options.data_dir.string(),
                      options.io_threads,
                      options.blocking_threads);
-        std::printf("lambdahost listening on http://%s:%u\n",
-                    url_host(options.host).c_str(),
-                    static_cast<unsigned>(http->port()));
+        std::printf("lambdahost listening on %s\n",
+                    endpoint_url(options.host, http->port()).c_str());
         std::fflush(stdout);
 
         {
@@ -140,6 +156,9 @@ struct Server::Impl {
             spdlog::warn("requests still in flight after {} s; closing their connections",
                          kDrainTimeout.count());
         }
+        // While the io threads still run: invocations cut short are answered, and environments
+        // close their Runtime API listeners on their own strands.
+        scheduler->shutdown();
         work.reset();
         io.stop();
         for (auto& thread : io_threads) {
@@ -174,6 +193,7 @@ struct Server::Impl {
     asio::io_context io;
     std::optional<PoolExecutor> executor;
     std::optional<api::Context> context;
+    std::optional<lambdahost::scheduler::Scheduler> scheduler;
     std::optional<http::Server> http;
 
     std::mutex stop_mutex;

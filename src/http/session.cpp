@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// One HTTP/1.1 connection of the control plane, on Boost.Beast (the only Beast translation unit
+// One HTTP/1.1 connection of the Lambda API, on Boost.Beast (the only Beast translation unit
 // besides the precompiled header). Per request: read the header, route it, enforce the
 // operation's body limit (413 before reading an oversize body), read the body, hand an
-// api::Request to the blocking pool, and write the api::Response back with Content-Length and a
-// fresh x-amzn-RequestId. Session = transport only; handling happens in api::dispatch.
-// Threading: every member runs on the socket's strand; the handler runs on the blocking pool and
-// posts its Response back to the strand. Exceptions never leave a completion handler: they are
+// api::Request to the blocking pool (or, for an asynchronous operation such as Invoke, to its
+// handler right here on the strand), and write the api::Response back with Content-Length and an
+// x-amzn-RequestId (the handler's, else a fresh one). Session = transport only; handling happens
+// in api::dispatch / api::dispatch_async.
+// Threading: every member runs on the socket's strand; a synchronous handler runs on the
+// blocking pool, an asynchronous one completes on any thread, and both post their Response back
+// to the strand (post_response). Exceptions never leave a completion handler: they are
 // logged and the connection is closed.
 #include "http/session.hpp"
 
@@ -42,6 +45,7 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 // SigV4 requests carry long Authorization and X-Amz-* headers; Beast's default is 8 KB.
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 constexpr std::size_t kLingerChunk = 16 * 1024;
+constexpr std::string_view kRequestIdHeader = "x-amzn-RequestId";
 
 bool is_http_error(const beast::error_code& ec) {
     return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
@@ -199,15 +203,28 @@ private:
         request.scope = api::scope_from_authorization(message[bhttp::field::authorization]);
 
         stream_.expires_never();
+        if (operation_->async_handler != nullptr) {
+            // On this strand, right now: an async handler does not block (operations.hpp).
+            api::dispatch_async(*operation_,
+                                state_->context,
+                                std::move(request),
+                                [self = shared_from_this()](api::Response response) {
+                                    self->post_response(std::move(response));
+                                });
+            return;
+        }
         state_->context.executor.post(
             [self = shared_from_this(), operation = operation_, request = std::move(request)] {
-                api::Response response = run_handler(*operation, self->state_->context, request);
-                asio::post(self->stream_.get_executor(),
-                           [on_response = self->guarded(&Session::on_response),
-                            response = std::move(response)]() mutable {
-                               on_response(std::move(response));
-                           });
+                self->post_response(run_handler(*operation, self->state_->context, request));
             });
+    }
+
+    /// Hands a handler's response to the strand for writing. Safe from any thread.
+    void post_response(api::Response response) {
+        asio::post(
+            stream_.get_executor(),
+            [on_response = guarded(&Session::on_response),
+             response = std::move(response)]() mutable { on_response(std::move(response)); });
     }
 
     void on_response(api::Response response) { write(std::move(response), false); }
@@ -226,8 +243,7 @@ private:
     }
 
     api::Response too_large() const {
-        return api::render_error(
-            model::errors::request_too_large_for(operation_->body_limit, operation_->name));
+        return api::render_error(api::request_too_large(*operation_));
     }
 
     void on_read_error(beast::error_code ec) {
@@ -257,9 +273,12 @@ private:
     void write(api::Response response, bool close_after) {
         auto& message = response_.emplace(static_cast<bhttp::status>(response.status), 11);
         message.set(bhttp::field::content_type, response.content_type);
-        message.set("x-amzn-RequestId", util::uuid4());
         for (auto& [name, value] : response.headers) {
             message.set(name, value);
+        }
+        // Invoke answers with its invocation's request id; every other response gets a new one.
+        if (message.find(kRequestIdHeader) == message.end()) {
+            message.set(kRequestIdHeader, util::uuid4());
         }
         close_after_ = close_after || stopping_ || !keep_alive_;
         message.keep_alive(!close_after_);

@@ -21,10 +21,6 @@ using Document = nlohmann::json;
 constexpr std::string_view kStateNames[] = {"Pending", "Active", "Inactive", "Failed"};
 constexpr std::string_view kUpdateStatusNames[] = {"InProgress", "Successful", "Failed"};
 
-std::string state_name(FunctionState state) {
-    return std::string(kStateNames[static_cast<std::size_t>(state)]);
-}
-
 std::string update_status_name(LastUpdateStatus status) {
     return std::string(kUpdateStatusNames[static_cast<std::size_t>(status)]);
 }
@@ -155,6 +151,10 @@ FunctionConfig config_from_document(const Document& json) {
 }
 
 }  // namespace
+
+std::string state_name(FunctionState state) {
+    return std::string(kStateNames[static_cast<std::size_t>(state)]);
+}
 
 std::string runtime_version_arn(const Scope& scope, std::string_view runtime) {
     return fmt::format(

@@ -28,6 +28,9 @@ nlohmann::ordered_json to_wire(const Scope& scope,
                                const FunctionConfig& config,
                                const RenderOptions& options);
 
+/// "Pending", "Active", "Inactive", "Failed": State on the wire.
+std::string state_name(FunctionState state);
+
 /// "arn:aws:lambda:<region>::runtime:<64 hex>": AWS's RuntimeVersionArn, here derived
 /// deterministically from the runtime id (sha256 hex) so it is stable across restarts.
 std::string runtime_version_arn(const Scope& scope, std::string_view runtime);

@@ -18,14 +18,14 @@ namespace lambdahost::scheduler {
 /// Configuration) gets new environments while in-flight invokes finish on the old ones.
 struct FunctionVersionSpec {
     model::Scope scope;
-    model::FunctionConfig config;  // config.version: "$LATEST" or "<n>"
+    model::FunctionConfig config;    // config.version: "$LATEST" or "<n>"
     std::filesystem::path code_dir;  // extracted package, read-only (CodeStore::extract)
 };
 
 struct Invocation {
-    std::string request_id;  // UUID4, also the Lambda-Runtime-Aws-Request-Id
-    std::string payload;  // the event, moved through; never copied
-    std::string invoked_function_arn;  // exactly as the caller addressed it (facts §3.10)
+    std::string request_id;                     // UUID4, also the Lambda-Runtime-Aws-Request-Id
+    std::string payload;                        // the event, moved through; never copied
+    std::string invoked_function_arn;           // exactly as the caller addressed it (facts §3.10)
     std::optional<std::string> client_context;  // decoded JSON of X-Amz-Client-Context
     std::optional<std::string> cognito_identity;
     std::string trace_id;  // _X_AMZN_TRACE_ID / Lambda-Runtime-Trace-Id

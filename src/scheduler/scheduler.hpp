@@ -9,12 +9,13 @@
 // thread, and must not block.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
 
 #include "scheduler/invocation.hpp"
 
@@ -22,8 +23,8 @@ namespace lambdahost::scheduler {
 
 struct Settings {
     std::filesystem::path runtimes_dir;  // holds runtimes.json and the shipped runtime clients
-    std::filesystem::path data_dir;  // environments' private tmp dirs live in <data-dir>/envs/
-    std::string endpoint_url;  // this server, for AWS_ENDPOINT_URL inside functions
+    std::filesystem::path data_dir;      // environments' private tmp dirs live in <data-dir>/envs/
+    std::string endpoint_url;            // this server, for AWS_ENDPOINT_URL inside functions
     std::chrono::milliseconds keep_alive{std::chrono::minutes(10)};
     std::chrono::milliseconds start_timeout{std::chrono::seconds(20)};
     unsigned account_concurrency = 1000;

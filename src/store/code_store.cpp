@@ -418,9 +418,13 @@ bool CodeStore::contains(const std::string& sha256_hex) const {
     return fs::exists(zip_path(sha256_hex));
 }
 
-fs::path CodeStore::extract(const std::string& sha256_hex) {
+fs::path CodeStore::extracted_path(const std::string& sha256_hex) const {
     check_digest(sha256_hex);
-    const fs::path dir = root_ / sha256_hex;
+    return root_ / sha256_hex;
+}
+
+fs::path CodeStore::extract(const std::string& sha256_hex) {
+    const fs::path dir = extracted_path(sha256_hex);
     {
         std::unique_lock lock(extracting_mutex_);
         extracted_.wait(lock, [&] { return !extracting_.contains(sha256_hex); });

@@ -43,6 +43,11 @@ public:
     std::filesystem::path zip_path(const std::string& sha256_hex) const;
     bool contains(const std::string& sha256_hex) const;
 
+    /// <root>/<hex>/, where extract() puts a digest's contents. Computed without touching the
+    /// disk, so it is fit for an io thread: the caller knows the package is extracted (a function
+    /// is Active only once its package is).
+    std::filesystem::path extracted_path(const std::string& sha256_hex) const;
+
     /// Extracts the package once (into a temp dir, then renamed into place) and returns
     /// <root>/<hex>/. Later calls return the existing directory.
     std::filesystem::path extract(const std::string& sha256_hex);

@@ -258,10 +258,13 @@ class ServiceModel:
 
     def boto_after_call(self, http_response, model, **_):
         """botocore 'after-call.lambda' handler: validates the raw HTTP response of every call
-        (success and error) before botocore's parser drops members it does not know."""
-        self.check_response(
-            model.name, http_response.status_code, http_response.headers, http_response.content
-        )
+        (success and error) before botocore's parser drops members it does not know. A
+        successful streaming output (Invoke's Payload) is the function's business and is left
+        unread: reading `content` here would drain the stream the caller reads."""
+        status = http_response.status_code
+        streaming = model.has_streaming_output and status < 300
+        body = b"" if streaming else http_response.content
+        self.check_response(model.name, status, http_response.headers, body)
 
 
 def _body_members(shape):

@@ -41,6 +41,17 @@ def python_handler_zip(tag="v1", extra_files=None):
     return buffer.getvalue()
 
 
+def package_zip(files):
+    """A package of `files`, each {name: content} or {name: (content, mode)}: an executable
+    `bootstrap` needs mode 0o755, which the entry's external_attr carries."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            content, mode = content if isinstance(content, tuple) else (content, 0o644)
+            archive.writestr(_entry(name, mode=mode), content)
+    return buffer.getvalue()
+
+
 def zip_slip_zip(kind, token):
     """A package with a valid handler plus one way of writing outside the extraction dir:
     'dotdot'        '../evil-<token>' and a deep '../../…/tmp/evil-<token>'

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Runtime API listener on Beast: an acceptor and one Session per runtime connection, all on
+// the environment's strand. A session reads requests in a loop; GET /next is answered later, by
+// deliver(), while the read of the next request stays pending: it is the disconnect watch of
+// the parked connection and, once the event is written, the verdict on whether the runtime read
+// it (its next request or a clean EOF: yes; a reset: no) before it reads the runtime's POST.
+// Threading: every member runs on the strand given to the Listener.
+#include "runtime_api/listener.hpp"
+
+#include <deque>
+#include <unordered_set>
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <fcntl.h>
+#include <sys/socket.h>
+
+namespace lambdahost::runtime_api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+constexpr std::string_view kInvocationPrefix = "/2018-06-01/runtime/invocation/";
+constexpr std::string_view kNextPath = "/2018-06-01/runtime/invocation/next";
+constexpr std::string_view kInitErrorPath = "/2018-06-01/runtime/init/error";
+constexpr std::string_view kErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
+
+Response make_response(http::status status,
+                       unsigned version,
+                       bool keep_alive,
+                       std::string body,
+                       std::string_view content_type = "application/json") {
+    Response response{status, version};
+    response.set(http::field::content_type, content_type);
+    response.keep_alive(keep_alive);
+    response.body() = std::move(body);
+    response.prepare_payload();
+    return response;
+}
+
+std::string header_or_empty(const Request& request, std::string_view name) {
+    const auto it = request.find(name);
+    return it == request.end() ? std::string() : std::string(it->value());
+}
+
+/// "{id}/response" or "{id}/error" after the invocation prefix: the id and the verb.
+std::optional<std::pair<std::string_view, std::string_view>> split_invocation_target(
+    std::string_view target) {
+    if (!target.starts_with(kInvocationPrefix)) {
+        return std::nullopt;
+    }
+    target.remove_prefix(kInvocationPrefix.size());
+    const auto slash = target.find('/');
+    if (slash == std::string_view::npos || slash == 0) {
+        return std::nullopt;
+    }
+    return std::pair{target.substr(0, slash), target.substr(slash + 1)};
+}
+
+/// Asio opens sockets without close-on-exec: keep them out of the runtimes we spawn, where
+/// they would outlive our close() (no FIN to the peer, a port still bound).
+void set_cloexec(int fd) {
+    // SAFETY: fd is a socket we own; only the descriptor flag changes.
+    ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
+}  // namespace
+
+class Session;
+
+struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
+    Impl(Strand s, Handler& h) : strand(std::move(s)), acceptor(strand), handler(&h) {}
+
+    void accept_loop();
+    bool current_is(std::string_view id) const { return current_id && *current_id == id; }
+
+    Strand strand;
+    tcp::acceptor acceptor;
+    Handler* handler;  // null once detached
+    std::unordered_set<Session*> sessions;
+    std::shared_ptr<Session> parked;        // the session holding an unanswered GET /next
+    std::optional<std::string> current_id;  // the delivered event awaiting /response or /error
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, std::shared_ptr<Listener::Impl> listener)
+        : socket_(std::move(socket)), listener_(std::move(listener)) {
+        listener_->sessions.insert(this);
+    }
+    ~Session() { listener_->sessions.erase(this); }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start() { do_read(); }
+
+    void close() {
+        beast::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+
+    /// Whether the runtime still holds its end: a peek sees the FIN of a runtime that exited
+    /// or closed while parked, before the reactor has told us.
+    bool peer_open() {
+        char byte = 0;
+        // SAFETY: a non-blocking peek of at most one byte into a local; consumes nothing.
+        const ssize_t n =
+            ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT | MSG_NOSIGNAL);
+        return n > 0 || (n < 0 && errno == EAGAIN);
+    }
+
+    void deliver(Event& event) {
+        Response response = make_response(
+            http::status::ok, next_version_, next_keep_alive_, std::move(event.payload));
+        response.set("Lambda-Runtime-Aws-Request-Id", event.request_id);
+        response.set("Lambda-Runtime-Deadline-Ms", std::to_string(event.deadline_ms));
+        response.set("Lambda-Runtime-Invoked-Function-Arn", event.invoked_function_arn);
+        response.set("Lambda-Runtime-Trace-Id", event.trace_id);
+        if (event.client_context) {
+            response.set("Lambda-Runtime-Client-Context", *event.client_context);
+        }
+        if (event.cognito_identity) {
+            response.set("Lambda-Runtime-Cognito-Identity", *event.cognito_identity);
+        }
+        handing_ = std::move(event);
+        writing_event_ = true;
+        send(std::move(response), true);
+    }
+
+private:
+    void do_read() {
+        parser_.emplace();
+        parser_->body_limit(kMaxResponseBytes);
+        http::async_read(
+            socket_,
+            buffer_,
+            *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (handing_) {
+            judge_event(ec);
+        }
+        if (ec == http::error::body_limit) {
+            on_body_too_large();
+            return;
+        }
+        if (ec) {
+            drop_parked();
+            close();
+            return;
+        }
+        route(parser_->release());
+    }
+
+    void route(Request request) {
+        const std::string_view target = request.target();
+        const bool get = request.method() == http::verb::get;
+        const bool post = request.method() == http::verb::post;
+        if (get && target == kNextPath) {
+            park(request);
+            return;
+        }
+        if (post && target == kInitErrorPath) {
+            accept_posted(request);
+            if (auto* handler = listener_->handler) {
+                handler->on_init_error(header_or_empty(request, kErrorTypeHeader),
+                                       std::move(request.body()));
+            }
+            return;
+        }
+        const auto parts = split_invocation_target(target);
+        if (post && parts && (parts->second == "response" || parts->second == "error")) {
+            if (!listener_->current_is(parts->first)) {
+                // RIE: an id that is not the invocation in progress.
+                reply(request,
+                      http::status::bad_request,
+                      R"({"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"})");
+                return;
+            }
+            listener_->current_id.reset();
+            const bool is_response = parts->second == "response";
+            accept_posted(request);
+            if (auto* handler = listener_->handler) {
+                if (is_response) {
+                    handler->on_response(std::move(request.body()));
+                } else {
+                    handler->on_error(header_or_empty(request, kErrorTypeHeader),
+                                      std::move(request.body()));
+                }
+            }
+            return;
+        }
+        reply(request,
+              http::status::not_found,
+              R"({"errorMessage":"Unknown Runtime API path","errorType":"NotFound"})");
+    }
+
+    void park(const Request& request) {
+        next_version_ = request.version();
+        next_keep_alive_ = request.keep_alive();
+        if (listener_->parked && listener_->parked.get() != this) {
+            // A runtime that re-polls on a new connection abandoned the old one.
+            listener_->parked->close();
+        }
+        listener_->parked = shared_from_this();
+        // The read of the next request is also the disconnect watch of this parked GET.
+        do_read();
+        if (auto* handler = listener_->handler) {
+            handler->on_next();
+        }
+    }
+
+    /// The runtime's connection went away: if it was parked without an event, say so.
+    void drop_parked() {
+        if (listener_->parked.get() == this) {
+            listener_->parked.reset();
+            if (auto* handler = listener_->handler) {
+                handler->on_parked_lost();
+            }
+        }
+    }
+
+    void on_body_too_large() {
+        const auto parts = split_invocation_target(parser_->get().target());
+        const bool current =
+            parts && parts->second == "response" && listener_->current_is(parts->first);
+        Response response = make_response(
+            http::status::payload_too_large,
+            parser_->get().version(),
+            false,
+            R"({"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"})");
+        // The unread body makes the connection unusable: answer, then close.
+        send(std::move(response), false);
+        if (current) {
+            listener_->current_id.reset();
+            if (auto* handler = listener_->handler) {
+                handler->on_response_too_large();
+            }
+        }
+    }
+
+    void accept_posted(const Request& request) {
+        reply(request, http::status::accepted, R"({"status":"OK"})");
+    }
+
+    void reply(const Request& request, http::status status, std::string body) {
+        send(make_response(status, request.version(), request.keep_alive(), std::move(body)),
+             false);
+        if (request.keep_alive()) {
+            do_read();
+        }
+    }
+
+    void send(Response response, bool is_event) {
+        outbox_.push_back(Outgoing{std::move(response), is_event});
+        if (outbox_.size() == 1) {
+            do_write();
+        }
+    }
+
+    void do_write() {
+        http::async_write(
+            socket_,
+            outbox_.front().response,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    }
+
+    void on_write(beast::error_code ec) {
+        Outgoing done = std::move(outbox_.front());
+        outbox_.pop_front();
+        if (done.is_event && handing_) {
+            handing_->payload = std::move(done.response.body());
+            writing_event_ = false;
+            if (verdict_) {
+                settle_event(*verdict_);
+            } else if (ec) {
+                settle_event(false);
+            }  // else the pending read judges
+        }
+        if (ec) {
+            close();
+            outbox_.clear();
+            return;
+        }
+        if (done.response.need_eof()) {
+            linger();
+            return;
+        }
+        if (!outbox_.empty()) {
+            do_write();
+        }
+    }
+
+    /// A graceful close: no more writes, and the rest of what the runtime sends (the unread
+    /// body of a 413) is read and dropped, so the kernel does not reset the connection before
+    /// the runtime has read our answer.
+    void linger() {
+        beast::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        buffer_.consume(buffer_.size());
+        socket_.async_read_some(buffer_.prepare(64 * 1024),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                    if (ec) {
+                                        self->close();
+                                        return;
+                                    }
+                                    self->linger();
+                                });
+    }
+
+    /// What the end of the read that followed the event says about it: a request, or a clean
+    /// EOF, means the runtime read the event; a reset (the kernel resets a socket closed with
+    /// unread data) or a pending socket error (our event hit a closed socket) means it did not.
+    void judge_event(beast::error_code ec) {
+        bool taken = true;
+        if (ec == asio::error::connection_reset) {
+            taken = false;
+        } else if (ec == http::error::end_of_stream || ec == asio::error::eof) {
+            int error = 0;
+            socklen_t size = sizeof(error);
+            // SAFETY: reads one int socket option into a local of that size.
+            ::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &size);
+            taken = error == 0;
+        }
+        if (writing_event_) {
+            verdict_ = taken;  // the write's end settles it, once the payload is back
+        } else {
+            settle_event(taken);
+        }
+    }
+
+    void settle_event(bool taken) {
+        Event event = std::move(*handing_);
+        handing_.reset();
+        verdict_.reset();
+        if (!taken && listener_->current_is(event.request_id)) {
+            listener_->current_id.reset();
+        }
+        if (auto* handler = listener_->handler) {
+            if (taken) {
+                handler->on_delivered(event.request_id);
+            } else {
+                handler->on_undelivered(std::move(event));
+            }
+        }
+    }
+
+    struct Outgoing {
+        Response response;
+        bool is_event;
+    };
+
+    tcp::socket socket_;
+    std::shared_ptr<Listener::Impl> listener_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::deque<Outgoing> outbox_;  // writes in order; deque keeps the front's address stable
+    // The event written to this connection until the runtime is seen to have read it (its
+    // payload is in the response body while writing, then back here).
+    std::optional<Event> handing_;
+    bool writing_event_ = false;
+    std::optional<bool> verdict_;  // judged by the read while the write was still running
+    unsigned next_version_ = 11;   // of the parked GET /next
+    bool next_keep_alive_ = true;
+};
+
+void Listener::Impl::accept_loop() {
+    acceptor.async_accept(strand,
+                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                              if (ec) {
+                                  return;  // closed
+                              }
+                              socket.set_option(tcp::no_delay(true), ec);
+                              set_cloexec(socket.native_handle());
+                              std::make_shared<Session>(std::move(socket), self)->start();
+                              self->accept_loop();
+                          });
+}
+
+Listener::Listener(Strand strand, Handler& handler)
+    : impl_(std::make_shared<Impl>(std::move(strand), handler)) {
+    const tcp::endpoint endpoint{asio::ip::address_v4::loopback(), 0};
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.bind(endpoint);
+    impl_->acceptor.listen();
+    set_cloexec(impl_->acceptor.native_handle());
+    impl_->accept_loop();
+}
+
+Listener::~Listener() {
+    detach();
+    close();
+}
+
+std::uint16_t Listener::port() const {
+    return impl_->acceptor.local_endpoint().port();
+}
+
+bool Listener::deliver(Event& event) {
+    const auto parked = impl_->parked;
+    if (!parked) {
+        return false;
+    }
+    if (!parked->peer_open()) {
+        impl_->parked.reset();
+        parked->close();
+        return false;
+    }
+    impl_->parked.reset();  // handed: a disconnect now fails the write instead
+    impl_->current_id = event.request_id;
+    parked->deliver(event);
+    return true;
+}
+
+void Listener::close() {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+    impl_->parked.reset();
+    // Closing cancels pending reads and writes; their handlers end the sessions.
+    for (Session* session : impl_->sessions) {
+        session->close();
+    }
+}
+
+void Listener::detach() {
+    impl_->handler = nullptr;
+}
+
+}  // namespace lambdahost::runtime_api

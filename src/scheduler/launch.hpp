@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// How an environment's runtime process is started: the command of each runtime id from
+// runtimes/runtimes.json (loaded once), and the whole process environment of engine.md's
+// contract (facts §3.10). Nothing is inherited from the server. Pure apart from load().
+// Threading: a loaded RuntimeTable is immutable and shared by every thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sandbox/process.hpp"
+#include "scheduler/invocation.hpp"
+
+namespace lambdahost::scheduler {
+
+/// runtimes.json: runtime id -> command, with ${RUNTIMES_DIR} already substituted.
+class RuntimeTable {
+public:
+    /// Reads <runtimes_dir>/runtimes.json; throws std::runtime_error naming the file.
+    static RuntimeTable load(const std::filesystem::path& runtimes_dir);
+
+    /// The command of `runtime` (still holding ${LAMBDA_TASK_ROOT}); null when unknown.
+    const std::vector<std::string>* command(std::string_view runtime) const;
+
+private:
+    std::map<std::string, std::vector<std::string>, std::less<>> commands_;
+};
+
+/// What differs between runtime processes besides the function.
+struct LaunchContext {
+    std::filesystem::path runtimes_dir;
+    std::string endpoint_url;       // AWS_ENDPOINT_URL
+    std::filesystem::path tmp_dir;  // TMPDIR, private to the environment
+    std::uint16_t runtime_api_port = 0;
+    std::string log_stream_name;
+};
+
+/// argv (placeholders substituted), environment and cwd (the code dir) of a runtime process.
+sandbox::ProcessSpec make_process_spec(const FunctionVersionSpec& spec,
+                                       const std::vector<std::string>& command,
+                                       const LaunchContext& context);
+
+}  // namespace lambdahost::scheduler

@@ -1,0 +1,849 @@
+// SPDX-License-Identifier: Apache-2.0
+// The execution engine. A Pool holds the environments of one (scope, function, version,
+// revision) and runs on its own strand; every Environment of the pool runs on that strand too,
+// so a pool's state needs no lock. An Environment is a Runtime API listener, the runtime
+// process (sandbox::Process) and the async watches on its pidfd and output pipe:
+//
+//   Stopped --start(job)--> Starting --first GET /next--> Busy --response/error--> Busy(no job)
+//   Busy(no job) --GET /next--> Idle --run(job)--> Busy       Idle --keep-alive--> Dead
+//   Busy(no job) --enqueue(job)--> Busy (job waits for the runtime's next GET /next: a warm
+//   runtime re-polls within milliseconds, far sooner than a new one starts)
+//   Busy --deadline--> Stopped (runtime killed, TMPDIR kept; re-initialised by the next start)
+//   any --exit, init error, lost connection, eviction, drain--> Dead
+//
+// Threading: Scheduler::invoke() may run on any thread: it takes a concurrency slot (atomic),
+// finds the pool (one mutex, held for a map lookup) and posts the job to the pool's strand.
+// Everything else runs on pool strands; `done` is called there.
+#include "scheduler/scheduler.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <map>
+#include <mutex>
+#include <source_location>
+#include <system_error>
+#include <tuple>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "logs/logs.hpp"
+#include "runtime_api/listener.hpp"
+#include "sandbox/process.hpp"
+#include "scheduler/launch.hpp"
+#include "util/ids.hpp"
+
+namespace lambdahost::scheduler {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using Strand = runtime_api::Strand;
+
+constexpr const char* kUnhandled = "Unhandled";
+
+void invariant(bool condition,
+               const char* what,
+               std::source_location where = std::source_location::current()) {
+    if (!condition) {
+        spdlog::critical("invariant broken at {}:{}: {}", where.file_name(), where.line(), what);
+        std::abort();
+    }
+}
+
+double milliseconds_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+std::int64_t epoch_ms(std::chrono::system_clock::time_point when) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+}
+
+/// {"errorType": ..., "errorMessage": ...} in AWS's member order for engine-made errors.
+std::string error_payload(std::string_view type, std::string_view message) {
+    nlohmann::ordered_json json;
+    json["errorType"] = type;
+    json["errorMessage"] = message;
+    return json.dump();
+}
+
+/// AWS: "Runtime exited without providing a reason" for a clean exit, else "Runtime exited
+/// with error: exit status 127" / "signal: killed" (facts §3.5).
+std::string exit_error_payload(std::string_view request_id, int wait_status) {
+    const bool clean = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+    const std::string reason =
+        clean ? "Runtime exited without providing a reason"
+              : "Runtime exited with error: " + sandbox::describe_wait_status(wait_status);
+    return error_payload("Runtime.ExitError",
+                         fmt::format("RequestId: {} Error: {}", request_id, reason));
+}
+
+struct Job {
+    Invocation invocation;
+    Scheduler::Done done;
+    std::string log;  // this invocation's log so far
+};
+
+/// What every pool shares; outlives the Scheduler while handlers still hold environments.
+struct Core {
+    Core(asio::io_context& io_context, Settings s)
+        : io(io_context), settings(std::move(s)), log_store(settings.data_dir) {
+        try {
+            runtimes = RuntimeTable::load(settings.runtimes_dir);
+        } catch (const std::exception& e) {
+            runtimes_error = e.what();
+            spdlog::warn("scheduler: {}; invokes will fail", runtimes_error);
+        }
+    }
+
+    /// Releases the job's concurrency slot and answers it. Exactly once per admitted job.
+    void finish(Job& job, InvocationOutcome outcome) {
+        in_flight.fetch_sub(1, std::memory_order_relaxed);
+        auto done = std::move(job.done);
+        done(std::move(outcome));
+    }
+
+    asio::io_context& io;
+    Settings settings;
+    std::optional<RuntimeTable> runtimes;
+    std::string runtimes_error;
+    logs::LogStore log_store;
+    std::atomic<unsigned> in_flight{0};
+};
+
+class Environment;
+
+class Pool : public std::enable_shared_from_this<Pool> {
+public:
+    Pool(std::shared_ptr<Core> c,
+         std::shared_ptr<const FunctionVersionSpec> s,
+         const std::vector<std::string>& cmd)
+        : core(std::move(c)),
+          spec(std::move(s)),
+          command(cmd),
+          strand(asio::make_strand(core->io)),
+          log_scope{spec->scope.account, spec->scope.region, spec->config.function_name} {}
+
+    void dispatch(Job job);
+    void on_idle(Environment& env);
+    /// Busy, job answered, runtime not yet back on GET /next.
+    void on_answered(Environment& env);
+    void on_stopped(Environment& env);
+    void remove(Environment& env);
+    /// Superseded by a new revision: idle environments go now, busy ones when they finish.
+    void drain();
+    /// Server shutdown: fail bound jobs, kill and reap every process.
+    void shutdown();
+
+    const std::shared_ptr<Core> core;
+    const std::shared_ptr<const FunctionVersionSpec> spec;
+    const std::vector<std::string>& command;  // in core->runtimes, immutable
+    const Strand strand;
+    const logs::LogScope log_scope;
+
+private:
+    std::vector<std::shared_ptr<Environment>> envs_;
+    std::vector<Environment*> idle_;      // LIFO: the most recently used stays warm
+    std::vector<Environment*> answered_;  // about to be idle: a job may wait for one
+    std::vector<Environment*> stopped_;   // timed out: restartable with their TMPDIR
+    bool draining_ = false;
+};
+
+class Environment final : public runtime_api::Handler,
+                          public std::enable_shared_from_this<Environment> {
+public:
+    enum class State { Stopped, Starting, Idle, Busy, Dead };
+
+    explicit Environment(std::shared_ptr<Pool> pool)
+        : pool_(std::move(pool)),
+          id_(util::uuid4()),
+          tmp_dir_(pool_->core->settings.data_dir / "envs" / id_ / "tmp"),
+          log_stream_(
+              logs::log_stream_name(std::chrono::system_clock::now(), pool_->spec->config.version)),
+          deadline_(pool_->strand),
+          keep_alive_(pool_->strand),
+          pid_watch_(pool_->strand),
+          output_(pool_->strand) {}
+
+    State state() const { return state_; }
+
+    /// Stopped -> Starting: spawns the runtime (re-initialising after a timeout) with `job`
+    /// bound; the job is handed once the runtime first asks for it.
+    void start(Job job) {
+        invariant(state_ == State::Stopped, "start() on a stopped environment");
+        invariant(!job_, "a stopped environment holds no job");
+        reset_process();
+        job_ = std::move(job);
+        const auto& core = *pool_->core;
+        try {
+            std::filesystem::create_directories(tmp_dir_);
+            listener_.emplace(pool_->strand, *this);
+        } catch (const std::exception& e) {
+            fail(model::errors::service(
+                fmt::format("Cannot prepare an execution environment: {}", e.what())));
+            discard();
+            return;
+        }
+        try {
+            const LaunchContext context{core.settings.runtimes_dir,
+                                        core.settings.endpoint_url,
+                                        tmp_dir_,
+                                        listener_->port(),
+                                        log_stream_};
+            process_.emplace(
+                sandbox::Process::spawn(make_process_spec(*pool_->spec, pool_->command, context)));
+        } catch (const std::system_error& e) {
+            // AWS words a missing or unusable entry point as Runtime.InvalidEntrypoint.
+            complete(
+                error_payload(
+                    "Runtime.InvalidEntrypoint",
+                    fmt::format("RequestId: {} Error: {}", job_->invocation.request_id, e.what())),
+                kUnhandled);
+            discard();
+            return;
+        }
+        spawned_at_ = Clock::now();
+        init_duration_ms_.reset();
+        state_ = State::Starting;
+        pid_watch_.assign(process_->pidfd());
+        watch_exit();
+        output_.assign(process_->release_output());
+        output_.non_blocking(true);
+        watch_output();
+        arm_deadline(core.settings.start_timeout, [](Environment& env) { env.on_start_timeout(); });
+    }
+
+    /// Idle -> Busy: hands `job` to the parked runtime.
+    void run(Job job) {
+        invariant(state_ == State::Idle, "run() on an idle environment");
+        invariant(!job_, "an idle environment holds no job");
+        job_ = std::move(job);
+        state_ = State::Busy;
+        hand();
+    }
+
+    /// Busy without a job (the runtime answered, its next GET /next is on the way): `job`
+    /// waits for it, at most the start timeout.
+    void enqueue(Job job) {
+        invariant(state_ == State::Busy && !job_, "enqueue() on an answered environment");
+        job_ = std::move(job);
+        arm_deadline(pool_->core->settings.start_timeout,
+                     [](Environment& env) { env.on_repoll_timeout(); });
+    }
+
+    /// -> Dead: kills the runtime's process group and leaves the pool. A bound job is failed.
+    /// `wait`: reap now (shutdown) instead of when the pidfd reports the exit.
+    void discard(bool wait = false) {
+        if (state_ == State::Dead) {
+            return;
+        }
+        const auto self = shared_from_this();
+        state_ = State::Dead;
+        ++epoch_;
+        if (job_) {
+            fail(model::errors::service("The execution environment was stopped"));
+        }
+        deadline_.cancel();
+        keep_alive_.cancel();
+        listener_.reset();
+        if (process_) {
+            process_->kill_group();
+        }
+        if (wait || !process_ || exit_status_) {
+            reset_process();
+            remove_tmp();
+        }  // else the exit watch reaps it, then removes the tmp dir
+        pool_->remove(*this);
+    }
+
+    // runtime_api::Handler
+
+    void on_next() override {
+        if (state_ == State::Starting) {
+            // Init Duration: spawn to the first GET /next (facts §3.5).
+            init_duration_ms_ = milliseconds_between(spawned_at_, Clock::now());
+            deadline_.cancel();
+            state_ = State::Busy;
+            hand();
+        } else if (state_ == State::Busy && job_ && !started_at_) {
+            deadline_.cancel();  // the enqueued job's wait is over
+            hand();
+        } else if (state_ == State::Busy && !job_) {
+            state_ = State::Idle;
+            idle_since_ = Clock::now();
+            arm_keep_alive();
+            pool_->on_idle(*this);
+        }
+        // Otherwise a runtime polling again without answering: it stays parked.
+    }
+
+    void on_parked_lost() override {
+        if (state_ == State::Idle) {
+            discard();
+        }
+    }
+
+    void on_delivered(std::string_view request_id) override {
+        if (!is_handing(request_id)) {
+            return;  // a verdict on an invocation that has already ended
+        }
+        handing_ = false;
+        if (exit_status_) {
+            complete(exit_error_payload(job_->invocation.request_id, *exit_status_), kUnhandled);
+            discard();
+        }
+    }
+
+    void on_undelivered(runtime_api::Event event) override {
+        if (!is_handing(event.request_id)) {
+            return;
+        }
+        handing_ = false;
+        restore(event);
+        put_back();
+    }
+
+    void on_response(std::string body) override {
+        if (job_) {
+            complete(std::move(body), std::nullopt);
+        }
+    }
+
+    void on_error(std::string error_type, std::string body) override {
+        if (job_) {
+            complete(body.empty() ? error_payload(error_type, "") : std::move(body), kUnhandled);
+        }
+    }
+
+    void on_response_too_large() override {
+        if (job_) {
+            complete(error_payload("Function.ResponseSizeTooLarge",
+                                   fmt::format("Response payload size exceeded maximum allowed "
+                                               "payload size ({} bytes).",
+                                               runtime_api::kMaxResponseBytes)),
+                     kUnhandled);
+        }
+    }
+
+    void on_init_error(std::string error_type, std::string body) override {
+        // AWS: the pending invoke gets the runtime's init error; the environment is discarded
+        // and the next invoke initialises a new one (facts §3.5).
+        if (job_) {
+            complete(body.empty() ? error_payload(error_type, "") : std::move(body), kUnhandled);
+        }
+        discard();
+    }
+
+private:
+    template <typename OnFire>
+    void arm_deadline(std::chrono::milliseconds after, OnFire on_fire) {
+        deadline_.expires_after(after);
+        deadline_.async_wait([self = shared_from_this(), epoch = epoch_, on_fire](
+                                 const boost::system::error_code& ec) {
+            if (!ec && self->epoch_ == epoch) {
+                on_fire(*self);
+            }
+        });
+    }
+
+    /// Armed once per idle period at most; re-arms itself while the environment keeps being
+    /// used, so a warm invoke costs no timer operation.
+    void arm_keep_alive() {
+        if (keep_alive_armed_) {
+            return;
+        }
+        keep_alive_armed_ = true;
+        keep_alive_.expires_at(idle_since_ + pool_->core->settings.keep_alive);
+        keep_alive_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            self->keep_alive_armed_ = false;
+            if (ec || (self->state_ != State::Idle && self->state_ != State::Stopped)) {
+                return;
+            }
+            if (Clock::now() - self->idle_since_ >= self->pool_->core->settings.keep_alive) {
+                self->discard();
+            } else {
+                self->arm_keep_alive();
+            }
+        });
+    }
+
+    void watch_exit() {
+        pid_watch_.async_wait(asio::posix::stream_descriptor::wait_read,
+                              [self = shared_from_this()](const boost::system::error_code& ec) {
+                                  if (!ec) {
+                                      self->on_exit();
+                                  }
+                              });
+    }
+
+    void watch_output() {
+        output_.async_wait(asio::posix::stream_descriptor::wait_read,
+                           [self = shared_from_this()](const boost::system::error_code& ec) {
+                               if (ec) {
+                                   return;
+                               }
+                               self->drain_output();
+                               if (self->output_.is_open()) {
+                                   self->watch_output();
+                               }
+                           });
+    }
+
+    /// Reads what the runtime has written so far: into the bound job's log, else straight to
+    /// the function's log files. Called before a job completes, so output printed before the
+    /// runtime answered is in that invocation's log.
+    void drain_output() {
+        if (!output_.is_open()) {
+            return;
+        }
+        std::array<char, 16384> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+        for (;;) {
+            // SAFETY: reads into a local buffer of its size from the non-blocking pipe we own.
+            const ssize_t n = ::read(output_.native_handle(), buffer.data(), buffer.size());
+            if (n > 0) {
+                const std::string_view text(buffer.data(), static_cast<std::size_t>(n));
+                if (job_) {
+                    job_->log.append(text);
+                } else {
+                    pool_->core->log_store.append(pool_->log_scope, std::string(text));
+                }
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else {
+                if (n == 0 || errno != EAGAIN) {
+                    boost::system::error_code ignored;
+                    output_.close(ignored);
+                }
+                return;
+            }
+        }
+    }
+
+    void on_exit() {
+        const auto status = process_ ? process_->try_reap() : std::nullopt;
+        if (!status) {
+            watch_exit();  // not ours to reap yet
+            return;
+        }
+        drain_output();
+        exit_status_ = *status;
+        switch (state_) {
+            case State::Stopped:  // killed after a timeout: ready for a re-init
+                reset_process();
+                return;
+            case State::Dead:
+                reset_process();
+                remove_tmp();
+                return;
+            case State::Busy:
+                if (job_ && !started_at_) {
+                    put_back();  // enqueued, never handed
+                    return;
+                }
+                if (job_ && handing_) {
+                    // Whether the runtime read the event is known when its connection ends
+                    // (the exit closes it): on_delivered (then ExitError) or on_undelivered
+                    // (then put back). The deadline bounds the wait.
+                    return;
+                }
+                if (job_) {
+                    complete(exit_error_payload(job_->invocation.request_id, *status), kUnhandled);
+                }
+                discard();
+                return;
+            case State::Starting:
+                // The job never reached the runtime, but it is the invocation AWS reports the
+                // init crash to (facts §3.5: a missing wrapper is "exit status 127").
+                complete(exit_error_payload(job_->invocation.request_id, *status), kUnhandled);
+                discard();
+                return;
+            case State::Idle:
+                discard();
+                return;
+        }
+    }
+
+    void on_start_timeout() {
+        if (state_ != State::Starting) {
+            return;
+        }
+        fail(model::errors::service(fmt::format(
+            "The execution environment of function {} timed out during startup: its runtime did "
+            "not call GET /2018-06-01/runtime/invocation/next within {} ms",
+            pool_->spec->config.function_name,
+            pool_->core->settings.start_timeout.count())));
+        discard();
+    }
+
+    void on_repoll_timeout() {
+        if (state_ == State::Busy && job_ && !started_at_) {
+            put_back();  // a runtime that answered but never asks again is of no use
+        }
+    }
+
+    void on_invoke_timeout() {
+        if (state_ != State::Busy || !job_) {
+            return;
+        }
+        // AWS: Sandbox.Timedout with the configured timeout (facts §3.5).
+        complete(
+            error_payload("Sandbox.Timedout",
+                          fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds",
+                                      job_->invocation.request_id,
+                                      static_cast<double>(pool_->spec->config.timeout))),
+            kUnhandled);
+        // AWS: the runtime is re-initialised on the next invoke while /tmp is kept (facts §3.5).
+        state_ = State::Stopped;
+        listener_.reset();
+        process_->kill_group();
+        idle_since_ = Clock::now();
+        arm_keep_alive();
+        pool_->on_stopped(*this);
+    }
+
+    /// Gives the bound job to the runtime parked on GET /next.
+    void hand() {
+        invariant(state_ == State::Busy && job_, "hand() needs a busy environment with a job");
+        auto& invocation = job_->invocation;
+        const auto timeout = std::chrono::seconds(pool_->spec->config.timeout);
+        runtime_api::Event event{invocation.request_id,
+                                 std::move(invocation.payload),
+                                 std::move(invocation.invoked_function_arn),
+                                 epoch_ms(std::chrono::system_clock::now() + timeout),
+                                 std::move(invocation.trace_id),
+                                 std::move(invocation.client_context),
+                                 std::move(invocation.cognito_identity)};
+        if (!listener_->deliver(event)) {
+            // The runtime left GET /next (it exited or closed): the job goes elsewhere.
+            restore(event);
+            put_back();
+            return;
+        }
+        handing_ = true;
+        started_at_ = Clock::now();
+        job_->log.append(logs::start_line(invocation.request_id, pool_->spec->config.version));
+        arm_deadline(timeout, [](Environment& env) { env.on_invoke_timeout(); });
+    }
+
+    bool is_handing(std::string_view request_id) const {
+        return handing_ && job_ && job_->invocation.request_id == request_id;
+    }
+
+    void restore(runtime_api::Event& event) {
+        auto& invocation = job_->invocation;
+        invocation.payload = std::move(event.payload);
+        invocation.invoked_function_arn = std::move(event.invoked_function_arn);
+        invocation.trace_id = std::move(event.trace_id);
+        invocation.client_context = std::move(event.client_context);
+        invocation.cognito_identity = std::move(event.cognito_identity);
+    }
+
+    /// The bound job never reached the runtime: this environment goes, the job is dispatched
+    /// again (never swallowed).
+    void put_back() {
+        Job job = std::move(*job_);
+        job_.reset();
+        job.log.clear();
+        const auto pool = pool_;
+        discard();
+        pool->dispatch(std::move(job));
+    }
+
+    /// Answers the bound job with a result: END and REPORT close its log (facts §3.5).
+    void complete(std::string payload, std::optional<std::string> function_error) {
+        invariant(job_.has_value(), "complete() needs a job");
+        drain_output();
+        Job job = std::move(*job_);
+        job_.reset();
+        handing_ = false;
+        ++epoch_;
+        deadline_.cancel();
+        const auto& config = pool_->spec->config;
+        const auto& id = job.invocation.request_id;
+        job.log.append(logs::end_line(id));
+        job.log.append(
+            logs::report_line({id,
+                               started_at_ ? milliseconds_between(*started_at_, Clock::now()) : 0.0,
+                               config.memory_size,
+                               process_ ? logs::max_memory_used_mb(process_->pid()) : 0,
+                               std::exchange(init_duration_ms_, std::nullopt)}));
+        started_at_.reset();
+        pool_->core->log_store.append(pool_->log_scope, job.log);
+        InvocationResult result{
+            std::move(payload), std::move(function_error), config.version, std::move(job.log)};
+        if (state_ == State::Busy) {
+            pool_->on_answered(*this);
+        }
+        pool_->core->finish(job, InvocationOutcome{std::move(result), std::nullopt});
+    }
+
+    /// Answers the bound job with an error for the client instead of a result.
+    void fail(model::AwsError error) {
+        Job job = std::move(*job_);
+        job_.reset();
+        handing_ = false;
+        ++epoch_;
+        deadline_.cancel();
+        if (!job.log.empty()) {
+            pool_->core->log_store.append(pool_->log_scope, std::move(job.log));
+        }
+        pool_->core->finish(job, InvocationOutcome{std::nullopt, std::move(error)});
+    }
+
+    /// Forgets the runtime process: stops the watches and reaps it (SIGKILLing what is left).
+    void reset_process() {
+        boost::system::error_code ignored;
+        pid_watch_.cancel(ignored);
+        // The pidfd belongs to the Process: release, not close.
+        if (pid_watch_.is_open()) {
+            pid_watch_.release();
+        }
+        drain_output();
+        output_.close(ignored);
+        process_.reset();
+        exit_status_.reset();
+        handing_ = false;
+    }
+
+    void remove_tmp() {
+        std::error_code ignored;
+        std::filesystem::remove_all(tmp_dir_.parent_path(), ignored);
+    }
+
+    const std::shared_ptr<Pool> pool_;
+    const std::string id_;
+    const std::filesystem::path tmp_dir_;  // <data-dir>/envs/<id>/tmp, kept across re-inits
+    const std::string log_stream_;
+    State state_ = State::Stopped;
+    // Invariant: job_ is set in Starting, and in Busy until the runtime answers; never in
+    // Idle, Stopped or Dead (checked by start(), run() and hand()).
+    std::optional<Job> job_;
+    bool handing_ = false;     // deliver() succeeded; no verdict yet on whether the runtime read it
+    std::uint64_t epoch_ = 0;  // bumped when a job ends: stale deadline handlers do nothing
+    std::optional<runtime_api::Listener> listener_;
+    std::optional<sandbox::Process> process_;
+    std::optional<int> exit_status_;
+    Clock::time_point spawned_at_;
+    std::optional<Clock::time_point> started_at_;  // the bound job was handed
+    std::optional<double> init_duration_ms_;       // until the first REPORT of this process
+    Clock::time_point idle_since_;
+    bool keep_alive_armed_ = false;
+    asio::steady_timer deadline_;  // start timeout, then each invocation's deadline
+    asio::steady_timer keep_alive_;
+    asio::posix::stream_descriptor pid_watch_;
+    asio::posix::stream_descriptor output_;
+};
+
+void Pool::dispatch(Job job) {
+    if (!idle_.empty()) {
+        Environment* env = idle_.back();
+        idle_.pop_back();
+        env->run(std::move(job));
+        return;
+    }
+    if (!answered_.empty()) {
+        Environment* env = answered_.back();
+        answered_.pop_back();
+        env->enqueue(std::move(job));
+        return;
+    }
+    if (!stopped_.empty()) {
+        Environment* env = stopped_.back();
+        stopped_.pop_back();
+        env->start(std::move(job));
+        return;
+    }
+    // One invocation per environment: no idle one means a new one (bounded by the account
+    // concurrency already taken in invoke()).
+    auto env = std::make_shared<Environment>(shared_from_this());
+    envs_.push_back(env);
+    env->start(std::move(job));
+}
+
+void Pool::on_idle(Environment& env) {
+    std::erase(answered_, &env);
+    if (draining_) {
+        env.discard();
+        return;
+    }
+    idle_.push_back(&env);
+}
+
+void Pool::on_answered(Environment& env) {
+    answered_.push_back(&env);
+}
+
+void Pool::on_stopped(Environment& env) {
+    std::erase(answered_, &env);
+    if (draining_) {
+        env.discard();
+        return;
+    }
+    stopped_.push_back(&env);
+}
+
+void Pool::remove(Environment& env) {
+    std::erase(idle_, &env);
+    std::erase(answered_, &env);
+    std::erase(stopped_, &env);
+    std::erase_if(envs_, [&](const auto& e) { return e.get() == &env; });
+}
+
+void Pool::drain() {
+    draining_ = true;
+    const auto self = shared_from_this();
+    for (auto* env : std::vector<Environment*>(idle_)) {
+        env->discard();
+    }
+    for (auto* env : std::vector<Environment*>(stopped_)) {
+        env->discard();
+    }
+}
+
+void Pool::shutdown() {
+    draining_ = true;
+    const auto self = shared_from_this();
+    for (const auto& env : std::vector<std::shared_ptr<Environment>>(envs_)) {
+        env->discard(/*wait=*/true);
+    }
+}
+
+using PoolKey = std::tuple<std::string, std::string, std::string, std::string>;
+
+}  // namespace
+
+struct Scheduler::Impl {
+    Impl(asio::io_context& io, Settings settings)
+        : core(std::make_shared<Core>(io, std::move(settings))), child_signals(io, SIGCHLD) {}
+
+    void watch_children() {
+        child_signals.async_wait([this](const boost::system::error_code& ec, int) {
+            if (ec) {
+                return;
+            }
+            // Grandchildren re-parented to us (subreaper); our own children stay with their
+            // Process, whose pidfd watch reaps them.
+            sandbox::reap_orphans();
+            watch_children();
+        });
+    }
+
+    /// The pool of `spec`'s revision. A new revision drains the pool of the previous one.
+    std::shared_ptr<Pool> pool_for(const std::shared_ptr<const FunctionVersionSpec>& spec,
+                                   std::string& error) {
+        const auto& config = spec->config;
+        const auto* command = core->runtimes ? core->runtimes->command(config.runtime) : nullptr;
+        if (!command) {
+            error = core->runtimes ? fmt::format("Runtime {} has no command in {}/runtimes.json",
+                                                 config.runtime,
+                                                 core->settings.runtimes_dir.string())
+                                   : core->runtimes_error;
+            return nullptr;
+        }
+        PoolKey key{spec->scope.account, spec->scope.region, config.function_name, config.version};
+        std::lock_guard lock(mutex);
+        if (stopped) {
+            error = "The server is shutting down";
+            return nullptr;
+        }
+        auto& pool = pools[std::move(key)];
+        if (pool && pool->spec->config.revision_id == config.revision_id) {
+            return pool;
+        }
+        if (pool) {
+            std::erase_if(retired, [](const auto& weak) { return weak.expired(); });
+            retired.push_back(pool);
+            asio::post(pool->strand, [old = pool] { old->drain(); });
+        }
+        pool = std::make_shared<Pool>(core, spec, *command);
+        return pool;
+    }
+
+    std::shared_ptr<Core> core;
+    asio::signal_set child_signals;
+    std::mutex mutex;
+    std::map<PoolKey, std::shared_ptr<Pool>> pools;
+    std::vector<std::weak_ptr<Pool>> retired;  // superseded, draining: shut down with the rest
+    bool stopped = false;
+};
+
+Scheduler::Scheduler(asio::io_context& io, Settings settings)
+    : impl_(std::make_unique<Impl>(io, std::move(settings))) {
+    sandbox::become_subreaper();
+    impl_->watch_children();
+}
+
+Scheduler::~Scheduler() {
+    // Runs once no io thread runs (the app joins them first): pools are touched directly.
+    // Pool::shutdown() is idempotent, so pools that shutdown() already reached are no-ops.
+    std::vector<std::shared_ptr<Pool>> pools;
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopped = true;
+        for (const auto& [key, pool] : impl_->pools) {
+            pools.push_back(pool);
+        }
+        for (const auto& retired : impl_->retired) {
+            if (auto pool = retired.lock()) {
+                pools.push_back(std::move(pool));
+            }
+        }
+        impl_->pools.clear();
+    }
+    for (const auto& pool : pools) {
+        pool->shutdown();
+    }
+    boost::system::error_code ignored;
+    impl_->child_signals.cancel(ignored);
+}
+
+void Scheduler::shutdown() {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopped = true;
+    // Pools stay in the map: if the io_context stops before these run, the destructor does it.
+    for (const auto& [key, pool] : impl_->pools) {
+        asio::dispatch(pool->strand, [pool = pool] { pool->shutdown(); });
+    }
+}
+
+void Scheduler::invoke(std::shared_ptr<const FunctionVersionSpec> spec,
+                       Invocation invocation,
+                       Done done) {
+    auto& core = *impl_->core;
+    const auto answer_now = [&](model::AwsError error) {
+        asio::post(core.io, [done = std::move(done), error = std::move(error)]() mutable {
+            done(InvocationOutcome{std::nullopt, std::move(error)});
+        });
+    };
+    if (core.in_flight.fetch_add(1, std::memory_order_relaxed) >=
+        core.settings.account_concurrency) {
+        core.in_flight.fetch_sub(1, std::memory_order_relaxed);
+        // AWS: the account-level throttle reason (facts §3.6).
+        answer_now(model::errors::too_many_requests("ConcurrentInvocationLimitExceeded"));
+        return;
+    }
+    std::string error;
+    auto pool = impl_->pool_for(spec, error);
+    if (!pool) {
+        core.in_flight.fetch_sub(1, std::memory_order_relaxed);
+        answer_now(model::errors::service(std::move(error)));
+        return;
+    }
+    asio::post(pool->strand,
+               [pool, job = Job{std::move(invocation), std::move(done), {}}]() mutable {
+                   pool->dispatch(std::move(job));
+               });
+}
+
+}  // namespace lambdahost::scheduler

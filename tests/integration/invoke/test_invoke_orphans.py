@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: Apache-2.0
+"""No orphans (issue 4 §8): after the server is stopped, with SIGTERM or killed with SIGKILL
+(only the server's pid, not its process group), none of the function processes it started is
+left running. The functions report their own pids; the sweep also looks for any process whose
+command line or environment names the server's data dir (the runtimes' children, such as the
+bash bootstrap's parked curl, carry it in LAMBDA_TASK_ROOT and TMPDIR)."""
+
+import os
+import pathlib
+import signal
+import time
+
+import pytest
+
+from invoke_support import SERVER_ARGS, deploy, invoke_ok, provided_zip, python_zip
+from support import server as server_module
+
+SETTLE_SECONDS = 5.0
+
+PYTHON_PID = """
+import os
+
+def handler(event, context):
+    return os.getpid()
+"""
+
+BASH_PID = r"""
+#!/bin/bash
+while true; do
+  headers="$(mktemp)"
+  api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
+  curl -sS -D "$headers" -o /dev/null "$api/next"
+  id=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)
+  curl -sS -o /dev/null "$api/$id/response" -d "$$"
+done
+"""
+
+
+def is_running(pid):
+    """True for a live process; a zombie (exited, awaiting its reaper) is not running."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[1].split()[0]
+    return state not in ("Z", "X")
+
+
+def processes_naming(texts):
+    """{pid: command line} of running processes (not this one) whose cmdline or environ
+    contains one of `texts`."""
+    needles = [text.encode() for text in texts]
+    found = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        for part in ("cmdline", "environ"):
+            try:
+                data = (entry / part).read_bytes()
+            except OSError:  # gone meanwhile, or not ours to read
+                continue
+            if any(needle in data for needle in needles) and is_running(int(entry.name)):
+                found[int(entry.name)] = data.replace(b"\0", b" ").decode(errors="replace")[:200]
+                break
+    return found
+
+
+def survivors(pids, data_dir_names):
+    left = {pid: "(function process)" for pid in pids if is_running(pid)}
+    left.update(processes_naming(data_dir_names))
+    return left
+
+
+@pytest.mark.parametrize("stop_signal", ["SIGKILL", "SIGTERM"])
+def test_no_function_process_survives_the_server(tmp_path_factory, stop_signal):
+    server = server_module.Server(tmp_path_factory.mktemp("orphans"), SERVER_ARGS).start()
+    data_dir_names = {str(server.data_dir), os.path.realpath(server.data_dir)}
+    left = {}
+    try:
+        client = server.client()
+        python = deploy(client, python_zip(PYTHON_PID), prefix="orphan-py")
+        provided = deploy(client, provided_zip(BASH_PID), runtime="provided.al2023",
+                          handler="unused.handler", prefix="orphan-provided")
+        pids = {invoke_ok(client, python, {}), invoke_ok(client, provided, {})}
+        assert all(is_running(pid) for pid in pids), pids
+        # The sweep must see the environments, or its silence afterwards would prove nothing.
+        assert pids <= set(processes_naming(data_dir_names))
+
+        if stop_signal == "SIGKILL":
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=10)
+        else:
+            server.stop()  # SIGTERM, exit 0 required
+
+        deadline = time.monotonic() + SETTLE_SECONDS
+        left = survivors(pids, data_dir_names)
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            left = survivors(pids, data_dir_names)
+        assert not left, (
+            f"{len(left)} process(es) still running {SETTLE_SECONDS} s after {stop_signal} "
+            f"of the server: {left}"
+        )
+    finally:
+        for pid in left:  # do not leak what the failed server left behind
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        server.kill()  # reaps (and forgets) the server if it is still known
