@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/logging.hpp"
+#include "app/logs_command.hpp"
 #include "app/server.hpp"
 
 namespace {
@@ -88,6 +89,16 @@ int main(int argc, char** argv) {
              "Concurrent invocations of all functions together")
         ->check(CLI::Range(1U, 1000000U));
 
+    app::LogsOptions logs_options;
+    CLI::App* logs = cli.add_subcommand("logs", "Print a function's logs from the data directory");
+    logs->add_option("function", logs_options.function, "Function name or ARN")->required();
+    add_flag(*logs, "data-dir", logs_options.data_dir, "Directory of the database and code");
+    logs->add_option("--account", logs_options.account, "Account of a plain function name")
+        ->capture_default_str();
+    logs->add_option("--region", logs_options.region, "Region of a plain function name")
+        ->capture_default_str();
+    logs->add_flag("-f,--follow", logs_options.follow, "Keep printing what is appended");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::Success& done) {  // --help, --version
@@ -98,6 +109,10 @@ int main(int argc, char** argv) {
     }
 
     try {
+        if (logs->parsed()) {
+            app::print_logs(logs_options);
+            return 0;
+        }
         app::configure_logging(log_level,
                                log_format == "json" ? app::LogFormat::Json : app::LogFormat::Text);
         options.state_transition_delay = std::chrono::milliseconds(transition_delay_ms);

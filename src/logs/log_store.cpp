@@ -29,7 +29,7 @@ fs::path rotated_name(const fs::path& file, int index) {
 }  // namespace
 
 LogStore::LogStore(fs::path data_dir, LogStoreOptions options)
-    : root_(std::move(data_dir) / "logs"), options_(options), writer_([this] { run(); }) {}
+    : data_dir_(std::move(data_dir)), options_(options), writer_([this] { run(); }) {}
 
 LogStore::~LogStore() {
     {
@@ -40,8 +40,12 @@ LogStore::~LogStore() {
     writer_.join();
 }
 
+fs::path function_log_dir(const fs::path& data_dir, const LogScope& scope) {
+    return data_dir / "logs" / scope.account / scope.region / scope.function_name;
+}
+
 fs::path LogStore::function_dir(const LogScope& scope) const {
-    return root_ / scope.account / scope.region / scope.function_name;
+    return function_log_dir(data_dir_, scope);
 }
 
 void LogStore::append(const LogScope& scope, std::string text, util::SystemTime when) {
@@ -50,11 +54,22 @@ void LogStore::append(const LogScope& scope, std::string text, util::SystemTime 
     }
     Entry entry{function_dir(scope) / (utc_date(when, '-') + ".log"), std::move(text)};
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         if (queued_bytes_ + entry.text.size() > options_.max_queued_bytes) {
             dropped_bytes_ += entry.text.size();
+            // Warn once per overflow episode, not once per dropped line.
+            const bool first_drop = !dropping_;
+            dropping_ = true;
+            lock.unlock();
+            if (first_drop) {
+                spdlog::warn(
+                    "logs: {} bytes of function output waiting for the disk; dropping "
+                    "further output until it catches up",
+                    options_.max_queued_bytes);
+            }
             return;
         }
+        dropping_ = false;
         queued_bytes_ += entry.text.size();
         queue_.push_back(std::move(entry));
         ++enqueued_;

@@ -38,6 +38,10 @@ struct LogStoreOptions {
 /// .log.<keep> … .log.1 then .log. Empty when the directory does not exist.
 std::vector<std::filesystem::path> log_files(const std::filesystem::path& function_dir);
 
+/// Where one function's log files live: <data-dir>/logs/<account>/<region>/<function>.
+std::filesystem::path function_log_dir(const std::filesystem::path& data_dir,
+                                       const LogScope& scope);
+
 class LogStore {
 public:
     explicit LogStore(std::filesystem::path data_dir, LogStoreOptions options = {});
@@ -75,7 +79,7 @@ private:
     void write_one(const std::filesystem::path& file, const std::string& text);
     void rotate(const std::filesystem::path& file);
 
-    std::filesystem::path root_;  // <data-dir>/logs
+    std::filesystem::path data_dir_;
     LogStoreOptions options_;
     mutable std::mutex mutex_;
     std::condition_variable wake_writer_;
@@ -85,6 +89,7 @@ private:
     std::uint64_t enqueued_ = 0;  // entries ever queued
     std::uint64_t done_ = 0;      // entries written (or failed) by the writer
     std::uint64_t dropped_bytes_ = 0;
+    bool dropping_ = false;  // the last append was dropped (warned once per episode)
     bool stopping_ = false;
     std::thread writer_;  // last: started once the members above exist
 };
