@@ -44,11 +44,59 @@ function patchConsole() {
 }
 
 // ---- errors (Errors.js) ----
+// The behaviours below are those of AWS's client for nodejs18.x-22.x (aws-lambda-ric 3.3,
+// Runtime.js and Errors.js); its 4.x rewrite for nodejs24.x drops callbacks and differs.
 
 function namedError(name, message) {
     const error = new Error(message);
     error.name = name;
     return error;
+}
+
+// AWS: the message is String(reason) ("Error: boom" for an Error); reason and promise are kept
+// for the log line.
+class UnhandledPromiseRejection extends Error {
+    constructor(reason, promise) {
+        super(reason);
+        this.reason = reason;
+        this.promise = promise;
+    }
+}
+UnhandledPromiseRejection.prototype.name = 'Runtime.UnhandledPromiseRejection';
+
+// AWS: an async handler whose promise never settled once the event loop is empty.
+function nodeJsExit() {
+    return namedError('Runtime.NodeJsExit',
+                      'The Lambda runtime client detected an unexpected Node.js exit code. This ' +
+                      'is most commonly caused by a Promise that was never settled. For more ' +
+                      'information, see https://nodejs.org/docs/latest/api/process.html#exit-codes');
+}
+
+function intoError(error) {
+    return error instanceof Error ? error : new Error(error);
+}
+
+// The error in log lines (toFormatted): its own enumerable properties too, the stack as lines.
+function withEnumerableProperties(value) {
+    if (!(value instanceof Error)) {
+        return value;
+    }
+    const result = Object.assign(
+        { errorType: value.name, errorMessage: value.message, code: value.code }, value);
+    if (typeof value.stack === 'string') {
+        result.stack = value.stack.split('\n');
+    }
+    return result;
+}
+
+function logError(label, error) {
+    let formatted;
+    try {
+        formatted = JSON.stringify(intoError(error), (_key, v) => withEnumerableProperties(v));
+    } catch {
+        formatted = JSON.stringify(toRapidResponse(error));
+    }
+    console.error(label, '\t' + formatted);
 }
 
 function toRapidResponse(error) {
@@ -164,18 +212,31 @@ async function loadHandler(taskRoot, handlerString) {
 let onBeforeExit = () => {};
 process.on('beforeExit', () => onBeforeExit());
 
-// Errors thrown outside the handler's call stack fail the current invocation and end the
-// process (AWS exits 129 for an uncaught exception, 128 for an unhandled rejection).
+// Errors thrown outside the handler's call stack fail the current invocation (before the
+// first one: the init) and end the process (AWS exits 129 for an uncaught exception, 128 for
+// an unhandled rejection).
 let onFatal = (error, exitCode) => {
-    console.error('Uncaught Exception', JSON.stringify(toRapidResponse(error)));
-    process.exit(exitCode);
+    postError('/init/error', error).catch(() => {}).finally(() => process.exit(exitCode));
 };
-process.on('uncaughtException', (error) => onFatal(error, 129));
-process.on('unhandledRejection', (reason) => {
-    const error = reason instanceof Error ? reason : namedError('Runtime.UnhandledPromiseRejection',
-                                                                String(reason));
+process.on('uncaughtException', (error) => {
+    logError('Uncaught Exception', error);
+    onFatal(error, 129);
+});
+process.on('unhandledRejection', (reason, promise) => {
+    const error = new UnhandledPromiseRejection(reason, promise);
+    logError('Unhandled Promise Rejection', error);
     onFatal(error, 128);
 });
+
+// A failure of the loop itself (AWS: "Unexpected Top Level Error").
+function onLoopError(error) {
+    console.log(`Unexpected Top Level Error: ${error}`);
+    onFatal(error, 129);
+}
+
+function isAsync(handler) {
+    return handler.constructor?.name === 'AsyncFunction';
+}
 
 function parseJsonHeader(value) {
     return value === undefined ? undefined : JSON.parse(value);
@@ -203,7 +264,7 @@ function makeContext(headers, callbackContext) {
 function makeCallbacks(requestId, next) {
     let done = false;
     let waitForEmptyEventLoop = true;
-    const finish = (promise) => promise.then(next, (error) => onFatal(error, 129));
+    const finish = (promise) => promise.then(next, onLoopError);
     const complete = (result) => {
         if (done) {
             console.error('Invocation has already been reported as done. Cannot call complete ' +
@@ -214,10 +275,11 @@ function makeCallbacks(requestId, next) {
         let payload;
         try {
             payload = JSON.stringify(result === undefined ? null : result);
-        } catch (error) {
-            finish(postError(`/invocation/${requestId}/error`,
-                             namedError('Runtime.MarshalError',
-                                        `Unable to stringify response body: ${error.message}`)));
+        } catch {
+            // AWS: a plain Error with this text (RAPIDClient.js), reported as the handler's.
+            const error = new Error('Unable to stringify response body');
+            logError('Invoke Error', error);
+            finish(postError(`/invocation/${requestId}/error`, error));
             return;
         }
         finish(post(`/invocation/${requestId}/response`, payload));
@@ -227,7 +289,7 @@ function makeCallbacks(requestId, next) {
             return;
         }
         done = true;
-        console.error('Invoke Error', '\t' + JSON.stringify(toRapidResponse(error)));
+        logError('Invoke Error', error);
         finish(postError(`/invocation/${requestId}/error`, error));
     };
     const settle = (error, result) => {
@@ -277,11 +339,11 @@ async function invokeOnce(handler) {
     }
     const { callback, context } = makeCallbacks(requestId, scheduleNext);
     onFatal = (error, exitCode) => {
-        console.error('Uncaught Exception', '\t' + JSON.stringify(toRapidResponse(error)));
         postError(`/invocation/${requestId}/error`, error).finally(() => process.exit(exitCode));
     };
-    // AWS: a handler that neither returns a promise nor calls back answers null on drain.
-    onBeforeExit = () => context.succeed(null);
+    // AWS: once the event loop is empty without an answer, an async handler (its promise never
+    // settled) fails with Runtime.NodeJsExit; any other answers null.
+    onBeforeExit = isAsync(handler) ? () => context.fail(nodeJsExit()) : () => context.succeed(null);
     try {
         const event = JSON.parse(body || '{}');
         const result = handler(event, makeContext(headers, context), callback);
@@ -294,7 +356,7 @@ async function invokeOnce(handler) {
 }
 
 function scheduleNext() {
-    setImmediate(() => invokeOnce(loadedHandler).catch((error) => onFatal(error, 129)));
+    setImmediate(() => invokeOnce(loadedHandler).catch(onLoopError));
 }
 
 patchConsole();
@@ -303,7 +365,7 @@ let loadedHandler;
 try {
     loadedHandler = await loadHandler(taskRoot, process.env._HANDLER || '');
 } catch (error) {
-    console.error('Init Error', '\t' + JSON.stringify(toRapidResponse(error)));
+    logError('Init Error', error);
     await postError('/init/error', error).catch(() => {});
     process.exit(129);
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// GetAccountSettings (facts §2.3): AWS's default limits and the caller's scope usage.
+// GetAccountSettings (facts §2.3): AWS's default limits, the account concurrency of
+// --account-concurrency less reservations, and the caller's scope usage.
 #include "api/account.hpp"
 
 #include <cstdint>
 
+#include "api/concurrency.hpp"
 #include "api/handler_util.hpp"
 #include "model/function_request.hpp"
 
@@ -12,8 +14,6 @@ namespace {
 
 // AWS default account limits (facts §2.3).
 constexpr std::int64_t kTotalCodeSize = 80530636800;
-// The account concurrency limit; the scheduler's setting replaces it once invokes exist.
-constexpr int kConcurrentExecutions = 1000;
 
 }  // namespace
 
@@ -24,9 +24,8 @@ Response get_account_settings(Context& context, const Request& request) {
          {{"TotalCodeSize", kTotalCodeSize},
           {"CodeSizeUnzipped", model::kMaxUnzippedCodeBytes},
           {"CodeSizeZipped", model::kMaxZippedCodeBytes},
-          {"ConcurrentExecutions", kConcurrentExecutions},
-          // No reserved concurrency exists yet, so every execution is unreserved.
-          {"UnreservedConcurrentExecutions", kConcurrentExecutions}}},
+          {"ConcurrentExecutions", context.settings.account_concurrency},
+          {"UnreservedConcurrentExecutions", unreserved_concurrency(context, request.scope)}}},
         {"AccountUsage",
          {{"TotalCodeSize", usage.total_code_size}, {"FunctionCount", usage.function_count}}}};
     return json_response(200, body);

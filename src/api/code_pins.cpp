@@ -3,8 +3,11 @@
 #include "api/code_pins.hpp"
 
 #include <exception>
+#include <utility>
 
 #include <spdlog/spdlog.h>
+
+#include "api/context.hpp"
 
 namespace lambdahost::api {
 
@@ -15,17 +18,42 @@ CodePins::Pin::Pin(CodePins& pins, std::string sha256_hex)
 }
 
 CodePins::Pin::~Pin() {
-    const std::lock_guard lock(pins_.mutex_);
-    const auto it = pins_.pins_.find(sha256_hex_);
+    pins_.release(sha256_hex_);
+}
+
+std::shared_ptr<const void> CodePins::hold(const std::string& sha256_hex) {
+    {
+        const std::lock_guard lock(mutex_);
+        ++pins_[sha256_hex];
+    }
+    // The token's last owner may be an io thread: the release (disk I/O) goes to the blocking
+    // pool. A token may outlive this object, even the executor (an io handler destroyed at
+    // shutdown): once this object is gone, dropping it does nothing.
+    const auto alive = std::weak_ptr<const int>(alive_);
+    return {this, [this, sha256_hex, alive](const void*) {
+                if (!alive.lock()) {
+                    return;
+                }
+                executor_.post([this, sha256_hex, alive] {
+                    if (alive.lock()) {
+                        release(sha256_hex);
+                    }
+                });
+            }};
+}
+
+void CodePins::release(const std::string& sha256_hex) {
+    const std::lock_guard lock(mutex_);
+    const auto it = pins_.find(sha256_hex);
     if (--it->second > 0) {
         return;
     }
-    pins_.pins_.erase(it);
+    pins_.erase(it);
     try {
-        pins_.remove_if_unused_locked(sha256_hex_);
+        remove_if_unused_locked(sha256_hex);
     } catch (const std::exception& error) {
         // A leftover package wastes disk space but breaks nothing: log and carry on.
-        spdlog::warn("could not delete unused code package {}: {}", sha256_hex_, error.what());
+        spdlog::warn("could not delete unused code package {}: {}", sha256_hex, error.what());
     }
 }
 

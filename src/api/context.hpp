@@ -8,6 +8,7 @@
 
 #include "api/code_pins.hpp"
 #include "api/version_specs.hpp"
+#include "async/service.hpp"
 #include "scheduler/scheduler.hpp"
 #include "store/catalog.hpp"
 #include "store/code_store.hpp"
@@ -28,6 +29,8 @@ struct Settings {
     /// Minimum time a function spends in Pending (create) or InProgress (update) before the
     /// transition to Active/Successful. 0: as soon as the code is ready.
     std::chrono::milliseconds state_transition_delay{0};
+    /// ConcurrentExecutions of every account (--account-concurrency; AWS's default, facts §3.6).
+    unsigned account_concurrency = 1000;
 };
 
 struct Context {
@@ -36,12 +39,15 @@ struct Context {
     Executor& executor;
     Settings settings;
     /// Guards packages between CodeStore::put and the catalog mutation (code_pins.hpp).
-    CodePins code_pins{catalog, code_store};
+    CodePins code_pins{catalog, code_store, executor};
     /// Runs invocations. Set by app::Server once it is built; null where nothing is invoked
     /// (control-plane tests), and Invoke then answers ServiceException.
     lambdahost::scheduler::Scheduler* scheduler = nullptr;  // qualified: the member hides it
     /// What Invoke hands the scheduler, per function version (version_specs.hpp).
-    VersionSpecs version_specs{};
+    VersionSpecs version_specs{&code_pins};
+    /// The durable queue of Event invokes and the dead-letter store. Set by app::Server; null
+    /// where nothing is invoked, and Event invokes then answer ServiceException.
+    async::Service* events = nullptr;
 };
 
 }  // namespace lambdahost::api

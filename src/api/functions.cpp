@@ -22,7 +22,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/concurrency.hpp"
 #include "api/handler_util.hpp"
+#include "api/versions.hpp"
 #include "model/aws_error.hpp"
 #include "model/function_json.hpp"
 #include "model/function_request.hpp"
@@ -40,10 +42,6 @@ namespace errors = model::errors;
 constexpr std::string_view kCreatingReason = "The function is being created.";
 constexpr std::string_view kCreatingReasonCode = "Creating";
 constexpr std::string_view kFailedReasonCode = "InternalError";
-
-// ListFunctions page size (botocore: MaxItems 1-10000; AWS default 50).
-constexpr std::size_t kDefaultMaxItems = 50;
-constexpr std::size_t kMaxMaxItems = 10000;
 
 std::string now() {
     return util::format_last_modified(std::chrono::system_clock::now());
@@ -122,19 +120,53 @@ void complete(FunctionConfig& config, const std::optional<std::string>& failure)
     config.revision_id = util::uuid4();
 }
 
+/// Stops the environments of a version's revision that was deleted or superseded; its package
+/// is deleted once they are gone, if nothing else uses it (CodePins::hold).
+void retire_spec(Context& context, const VersionSpecPtr& spec) {
+    if (spec != nullptr && context.scheduler != nullptr) {
+        context.scheduler->retire(spec);
+    }
+}
+
+/// After a successful update, invokes go to the new revision: the spec of the one served
+/// until now is replaced and its environments retired.
+void replace_spec(Context& context, const model::Scope& scope, const FunctionConfig& config) {
+    const VersionSpecPtr previous =
+        context.version_specs.last(scope, config.function_name, config.version);
+    if (previous != nullptr &&
+        context.version_specs.current(scope, config, context.code_store) != previous) {
+        retire_spec(context, previous);
+    }
+}
+
 void finish_transition(Context& context,
                        const Transition& transition,
                        const std::optional<std::string>& failure) {
     try {
-        context.catalog.update(
+        const store::FunctionPtr stored = context.catalog.update(
             transition.scope, transition.name, [&](const model::Function* current) {
                 if (current == nullptr || current->latest.revision_id != transition.revision_id) {
                     throw Superseded{};  // deleted, or recreated, since it was scheduled
                 }
                 auto next = std::make_shared<model::Function>(*current);
+                // A transition changes nothing to publish: PublishVersion stays idempotent.
+                const bool published = next->published_revision_id == next->latest.revision_id;
                 complete(next->latest, failure);
+                if (published) {
+                    next->published_revision_id = next->latest.revision_id;
+                }
+                // Versions published with the change (Publish: true) finish with it.
+                for (auto& [number, version] : next->versions) {
+                    if (in_transition(version) &&
+                        version.code_sha256_hex == transition.code_sha256_hex) {
+                        complete(version, failure);
+                    }
+                }
                 return next;
             });
+        if (!failure) {
+            replace_spec(context, transition.scope, stored->latest);
+        }
     } catch (const Superseded&) {
         // Nothing to finish: a later request owns the function's state now.
     } catch (const std::exception& error) {
@@ -228,24 +260,6 @@ ListPosition decode_marker(const std::string& marker) {
     throw errors::invalid_parameter(fmt::format("Invalid marker: {}", marker));
 }
 
-std::size_t parse_max_items(const std::optional<std::string>& text,
-                            std::vector<errors::Violation>& violations) {
-    if (!text) {
-        return kDefaultMaxItems;
-    }
-    const std::optional<std::uint64_t> value = version_number(*text);
-    if (!value || *value < 1) {
-        violations.push_back(
-            {*text, "maxItems", "Member must have value greater than or equal to 1"});
-    } else if (*value > kMaxMaxItems) {
-        violations.push_back(
-            {*text, "maxItems", "Member must have value less than or equal to 10000"});
-    } else {
-        return *value;
-    }
-    return 0;
-}
-
 bool is_sha256_hex(std::string_view text) {
     return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
@@ -266,8 +280,6 @@ Response create_function(Context& context, const Request& request) {
     ensure_absent(context.catalog.find(ref.scope, ref.name).get());
     const CodePins::PinnedCode code = context.code_pins.put(parsed.zip_file);
 
-    // Publish:true should also publish version 1 (facts §3.3). Versions come with a later issue:
-    // until then it is ignored and the response keeps Version "$LATEST".
     auto function = std::make_shared<model::Function>();
     function->tags = std::move(parsed.tags);
     FunctionConfig& config = function->latest;
@@ -283,6 +295,9 @@ Response create_function(Context& context, const Request& request) {
     config.last_update_status_reason.reset();
     config.last_update_status_reason_code.reset();
     touch(config);
+    // AWS: Publish: true publishes version 1 with the function (facts §3.3).
+    const std::optional<std::uint64_t> published =
+        parsed.publish ? std::optional(publish_latest(*function, std::nullopt)) : std::nullopt;
 
     const store::FunctionPtr stored =
         context.catalog.update(ref.scope, ref.name, [&](const model::Function* current) {
@@ -290,7 +305,11 @@ Response create_function(Context& context, const Request& request) {
             return function;
         });
     schedule_transition(context, transition_of(ref.scope, stored->latest, std::nullopt));
-    return json_response(201, model::to_wire(ref.scope, stored->latest, {}));
+    // AWS: with Publish, the version's configuration with the unqualified ARN (facts §2.1).
+    return json_response(
+        201,
+        model::to_wire(
+            ref.scope, published ? stored->versions.at(*published) : stored->latest, {}));
 }
 
 Response get_function(Context& context, const Request& request) {
@@ -308,6 +327,10 @@ Response get_function(Context& context, const Request& request) {
     if (!selected.function->tags.empty()) {
         body["Tags"] = selected.function->tags;
     }
+    // AWS: Concurrency only when a reservation is set (facts §2.1).
+    if (const auto reserved = selected.function->reserved_concurrency) {
+        body["Concurrency"] = {{"ReservedConcurrentExecutions", *reserved}};
+    }
     return json_response(200, body);
 }
 
@@ -322,7 +345,8 @@ Response list_functions(Context& context, const Request& request) {
         violations.push_back(
             {*function_version, "functionVersion", "Member must satisfy enum value set: [ALL]"});
     }
-    const std::size_t max_items = parse_max_items(request.query_param("MaxItems"), violations);
+    const std::size_t max_items = parse_max_items(
+        request.query_param("MaxItems"), kDefaultListItems, kMaxListItems, violations);
     if (!violations.empty()) {
         throw errors::validation(violations);
     }
@@ -386,16 +410,25 @@ Response update_function_code(Context& context, const Request& request) {
         set_code(preview, code.code);
         return json_response(200, model::to_wire(ref.scope, preview, {}));
     }
-    // Publish:true is ignored until versions exist (see create_function).
     std::string replaced_code;
+    std::optional<std::uint64_t> published;
     const store::FunctionPtr stored =
         modify_function(context.catalog, ref, [&](model::Function& f) {
             apply(f.latest);
             replaced_code = f.latest.code_sha256_hex;
             set_code(f.latest, code.code);
             begin_update(f.latest);
+            if (parsed.publish) {
+                published = publish_latest(f, std::nullopt);  // AWS (facts §3.3)
+            }
         });
     schedule_transition(context, transition_of(ref.scope, stored->latest, replaced_code));
+    if (published) {
+        // AWS: the new version's configuration (facts §3.3), with its qualified ARN.
+        const FunctionConfig& version = stored->versions.at(*published);
+        return json_response(
+            200, model::to_wire(ref.scope, version, {.arn_qualifier = version.version}));
+    }
     return json_response(200, model::to_wire(ref.scope, stored->latest, {}));
 }
 
@@ -429,6 +462,8 @@ Response delete_function(Context& context, const Request& request) {
         }
     }
     std::vector<std::string> released;
+    std::vector<std::string> provisioned;  // qualifiers whose provisioned concurrency goes
+    std::vector<std::string> deleted_versions;
     context.catalog.update(
         ref.scope,
         ref.name,
@@ -436,16 +471,29 @@ Response delete_function(Context& context, const Request& request) {
             const model::Function& function = require_function(current, ref);
             if (version) {
                 released = {require_version(function, ref).code_sha256_hex};
+                deleted_versions = {*ref.qualifier};
+                if (function.provisioned_concurrency.contains(*ref.qualifier)) {
+                    provisioned = {*ref.qualifier};
+                }
                 auto next = std::make_shared<model::Function>(function);
-                next->versions.erase(*version);  // numbers are never reused: keep the counter
+                erase_version(*next, *version);
                 return next;
             }
             released = {function.latest.code_sha256_hex};
+            deleted_versions = {function.latest.version};
             for (const auto& [number, config] : function.versions) {
                 released.push_back(config.code_sha256_hex);
+                deleted_versions.push_back(config.version);
+            }
+            for (const auto& [qualifier, config] : function.provisioned_concurrency) {
+                provisioned.push_back(qualifier);
             }
             return nullptr;
         });
+    release_provisioned(context, ref.scope, ref.name, provisioned);
+    for (const std::string& deleted : deleted_versions) {
+        retire_spec(context, context.version_specs.take(ref.scope, ref.name, deleted));
+    }
     for (const std::string& code : released) {
         context.code_pins.remove_if_unused(code);
     }

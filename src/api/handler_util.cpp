@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "model/aws_error.hpp"
+#include "model/constraints.hpp"
 
 namespace lambdahost::api {
 
@@ -63,10 +64,20 @@ const model::FunctionConfig* find_version(const model::Function& function,
     }
     const std::optional<std::uint64_t> number = version_number(*qualifier);
     if (!number) {
-        return nullptr;
+        const model::Alias* alias = find_alias(function, qualifier);
+        return alias == nullptr ? nullptr : find_version(function, alias->function_version);
     }
     const auto it = function.versions.find(*number);
     return it == function.versions.end() ? nullptr : &it->second;
+}
+
+const model::Alias* find_alias(const model::Function& function,
+                               const std::optional<std::string>& qualifier) {
+    if (!qualifier) {
+        return nullptr;
+    }
+    const auto it = function.aliases.find(*qualifier);
+    return it == function.aliases.end() ? nullptr : &it->second;
 }
 
 const model::FunctionConfig& require_version(const model::Function& function,
@@ -76,6 +87,25 @@ const model::FunctionConfig& require_version(const model::Function& function,
         throw model::errors::function_not_found(reference_arn(ref));
     }
     return *config;
+}
+
+std::size_t parse_max_items(const std::optional<std::string>& text,
+                            std::size_t fallback,
+                            std::size_t max,
+                            std::vector<model::errors::Violation>& violations) {
+    if (!text) {
+        return fallback;
+    }
+    namespace c = model::constraints;
+    const std::optional<std::uint64_t> value = version_number(*text);
+    if (!value || *value < 1) {
+        violations.push_back({*text, "maxItems", c::min_value(1)});
+    } else if (*value > max) {
+        violations.push_back({*text, "maxItems", c::max_value(static_cast<std::int64_t>(max))});
+    } else {
+        return *value;
+    }
+    return 0;
 }
 
 store::FunctionPtr modify_function(store::Catalog& catalog,

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,12 +42,26 @@ const model::Function& require_function(const model::Function* current,
 std::optional<std::uint64_t> version_number(std::string_view qualifier);
 
 /// The configuration a qualifier selects: $LATEST for none or "$LATEST", a published version
-/// for its number; nullptr for anything else (an unknown version; aliases are not kept yet).
+/// for its number, an alias's (primary) version for its name; nullptr for anything else.
 const model::FunctionConfig* find_version(const model::Function& function,
                                           const std::optional<std::string>& qualifier);
+/// The alias a qualifier names; nullptr for none, $LATEST, a number or an unknown name.
+const model::Alias* find_alias(const model::Function& function,
+                               const std::optional<std::string>& qualifier);
 /// find_function + find_version; throws "Function not found: <reference_arn>" for either.
 const model::FunctionConfig& require_version(const model::Function& function,
                                              const model::ResolvedRef& ref);
+
+/// Page sizes of the list operations (botocore MaxListItems: 1-10000; AWS's default 50).
+inline constexpr std::size_t kDefaultListItems = 50;
+inline constexpr std::size_t kMaxListItems = 10000;
+
+/// The MaxItems query parameter of a list operation: `fallback` when absent; a violation of
+/// member "maxItems" (and 0) when it is not a number in [1, max].
+std::size_t parse_max_items(const std::optional<std::string>& text,
+                            std::size_t fallback,
+                            std::size_t max,
+                            std::vector<model::errors::Violation>& violations);
 
 /// Copies the function, applies `change` under the catalog lock (after require_function) and
 /// stores the result. AwsErrors thrown by `change` leave the function untouched.

@@ -21,6 +21,8 @@
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
+#include "api/aliases.hpp"
+#include "api/async_invoke.hpp"
 #include "api/errors.hpp"
 #include "api/handler_util.hpp"
 #include "logs/lines.hpp"
@@ -123,10 +125,11 @@ std::string trace_id(const Request& request) {
                        fmt::join(bytes.last(8), ""));
 }
 
-/// The configuration an invoke runs for `config`, the version the caller addressed.
-/// AWS: only an Active function can be invoked (409, facts §3.5). While an update is in
-/// progress, invokes keep going to the configuration served before it; without one (the version
-/// was not invoked since the server started) the update's 409 is the honest answer.
+}  // namespace
+
+// AWS: only an Active function can be invoked (409, facts §3.5). While an update is in
+// progress, invokes keep going to the configuration served before it; without one (the version
+// was not invoked since the server started) the update's 409 is the honest answer.
 VersionSpecPtr runnable_spec(Context& context,
                              const model::Scope& scope,
                              const model::FunctionConfig& config) {
@@ -157,8 +160,6 @@ VersionSpecPtr runnable_spec(Context& context,
         "failed: {}",
         config.last_update_status_reason.value_or("unknown reason")));
 }
-
-}  // namespace
 
 InvokeOptions parse_invoke_options(const Request& request) {
     std::vector<errors::Violation> violations;
@@ -242,8 +243,10 @@ void invoke(Context& context, Request&& request, Respond respond) {
     InvokeOptions options = parse_invoke_options(request);
 
     const store::FunctionPtr function = context.catalog.find(ref.scope, ref.name);
-    const model::FunctionConfig* config =
-        function ? find_version(*function, ref.qualifier) : nullptr;
+    // An alias picks its version per request, by weight (facts §3.4).
+    InvokeTarget target =
+        function ? select_invoke_target(*function, ref.qualifier) : InvokeTarget{};
+    const model::FunctionConfig* config = target.config;
     if (config == nullptr) {
         throw errors::function_not_found(invoke_not_found_arn(ref));
     }
@@ -254,7 +257,15 @@ void invoke(Context& context, Request&& request, Respond respond) {
             respond(empty_response(204));  // AWS: validates existence only (facts §3.5)
             return;
         case InvocationType::Event:
-            throw errors::not_implemented("Invoke (InvocationType Event)");
+            // Queued durably; answered 202 once committed (async_invoke.hpp).
+            enqueue_event(context,
+                          ref,
+                          *config,
+                          std::move(request.body),
+                          std::move(options.client_context),
+                          trace_id(request),
+                          std::move(respond));
+            return;
         case InvocationType::RequestResponse:
             break;
     }
@@ -268,7 +279,8 @@ void invoke(Context& context, Request&& request, Respond respond) {
                                      reference_arn(ref),
                                      std::move(options.client_context),
                                      std::nullopt,
-                                     trace_id(request)};
+                                     trace_id(request),
+                                     std::move(target.provisioned_qualifier)};
     auto done = [respond = std::move(respond),
                  request_id = invocation.request_id,
                  spec,

@@ -20,8 +20,8 @@
 namespace lambdahost::api {
 
 /// The Invoke operation. Validates, resolves the function version, then hands the invocation
-/// to the scheduler, whose outcome becomes the response. DryRun answers 204 at once; Event is
-/// not implemented yet (501: Event invokes arrive with the async issue).
+/// to the scheduler, whose outcome becomes the response. DryRun answers 204 at once; Event
+/// goes to the durable queue (async_invoke.hpp) and is answered 202 once committed.
 void invoke(Context& context, Request&& request, Respond respond);
 
 enum class InvocationType { RequestResponse, Event, DryRun };
@@ -49,6 +49,13 @@ std::string decode_client_context(std::string_view header);
 /// not JSON throws InvalidRequestContentException "Could not parse request body into json:
 /// Could not parse payload into json: <where and why>". Checks without building a document.
 void prepare_payload(std::string& body);
+
+/// The configuration an invoke of `config` (the version the caller addressed) runs. Throws
+/// ResourceConflictException when it cannot run now: a function that is not Active, an update
+/// in progress with no earlier configuration to serve, or a failed last update. In-memory only.
+VersionSpecPtr runnable_spec(Context& context,
+                             const model::Scope& scope,
+                             const model::FunctionConfig& config);
 
 /// The ARN of Invoke's "Function not found": the reference's qualifier, or ":$LATEST" when it
 /// has none (facts §1.2; Get/Delete quote the unqualified ARN instead).

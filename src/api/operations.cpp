@@ -15,10 +15,16 @@
 #include <spdlog/spdlog.h>
 
 #include "api/account.hpp"
+#include "api/aliases.hpp"
+#include "api/async_invoke.hpp"
+#include "api/concurrency.hpp"
+#include "api/dead_letters.hpp"
 #include "api/errors.hpp"
+#include "api/event_invoke_config.hpp"
 #include "api/functions.hpp"
 #include "api/invoke.hpp"
 #include "api/tags.hpp"
+#include "api/versions.hpp"
 #include "model/aws_error.hpp"
 #include "model/function_request.hpp"
 
@@ -27,8 +33,7 @@ namespace {
 
 // AWS: sync Invoke payload limit 6 MB (facts §3.5); also the limit of every small JSON request.
 constexpr std::size_t kMaxSyncPayloadBytes = 6291456;
-// AWS: async payload limit 1 MB since 2025-10 (facts §1.10).
-constexpr std::size_t kMaxAsyncPayloadBytes = 1048576;
+// The async payload limit, kMaxAsyncPayloadBytes, is in async_invoke.hpp.
 constexpr std::size_t kMaxCodeRequestBytes = model::kMaxCreateFunctionRequestBytes;
 constexpr std::size_t kDefault = kMaxSyncPayloadBytes;
 
@@ -68,7 +73,8 @@ constexpr std::array kOperations{
               "POST",
               "/2014-11-13/functions/{FunctionName}/invoke-async/",
               kMaxAsyncPayloadBytes,
-              nullptr},
+              nullptr,
+              invoke_async},
     Operation{"InvokeWithResponseStream",
               "POST",
               "/2021-11-15/functions/{FunctionName}/response-streaming-invocations",
@@ -78,12 +84,12 @@ constexpr std::array kOperations{
               "POST",
               "/2015-03-31/functions/{FunctionName}/versions",
               kDefault,
-              nullptr},
+              publish_version},
     Operation{"ListVersionsByFunction",
               "GET",
               "/2015-03-31/functions/{FunctionName}/versions",
               kDefault,
-              nullptr},
+              list_versions_by_function},
     Operation{"GetRuntimeManagementConfig",
               "GET",
               "/2021-07-20/functions/{FunctionName}/runtime-management-config",
@@ -116,62 +122,68 @@ constexpr std::array kOperations{
               nullptr},
 
     // Aliases (facts §2.2).
-    Operation{
-        "CreateAlias", "POST", "/2015-03-31/functions/{FunctionName}/aliases", kDefault, nullptr},
+    Operation{"CreateAlias",
+              "POST",
+              "/2015-03-31/functions/{FunctionName}/aliases",
+              kDefault,
+              create_alias},
     Operation{"GetAlias",
               "GET",
               "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
               kDefault,
-              nullptr},
+              get_alias},
     Operation{"UpdateAlias",
               "PUT",
               "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
               kDefault,
-              nullptr},
+              update_alias},
     Operation{"DeleteAlias",
               "DELETE",
               "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
               kDefault,
-              nullptr},
-    Operation{
-        "ListAliases", "GET", "/2015-03-31/functions/{FunctionName}/aliases", kDefault, nullptr},
+              delete_alias},
+    Operation{"ListAliases",
+              "GET",
+              "/2015-03-31/functions/{FunctionName}/aliases",
+              kDefault,
+              list_aliases},
 
     // Concurrency and account (facts §2.3).
     Operation{"PutFunctionConcurrency",
               "PUT",
               "/2017-10-31/functions/{FunctionName}/concurrency",
               kDefault,
-              nullptr},
+              put_function_concurrency},
     Operation{"GetFunctionConcurrency",
               "GET",
               "/2019-09-30/functions/{FunctionName}/concurrency",
               kDefault,
-              nullptr},
+              get_function_concurrency},
     Operation{"DeleteFunctionConcurrency",
               "DELETE",
               "/2017-10-31/functions/{FunctionName}/concurrency",
               kDefault,
-              nullptr},
+              delete_function_concurrency},
     Operation{"PutProvisionedConcurrencyConfig",
               "PUT",
               "/2019-09-30/functions/{FunctionName}/provisioned-concurrency",
               kDefault,
-              nullptr},
+              put_provisioned_concurrency_config},
     Operation{"GetProvisionedConcurrencyConfig",
               "GET",
               "/2019-09-30/functions/{FunctionName}/provisioned-concurrency",
               kDefault,
-              nullptr},
+              get_provisioned_concurrency_config},
     Operation{"DeleteProvisionedConcurrencyConfig",
               "DELETE",
               "/2019-09-30/functions/{FunctionName}/provisioned-concurrency",
               kDefault,
-              nullptr},
+              delete_provisioned_concurrency_config},
     Operation{"ListProvisionedConcurrencyConfigs",
               "GET",
               "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL",
               kDefault,
-              nullptr},
+              list_provisioned_concurrency_configs},
     Operation{"GetAccountSettings",
               "GET",
               "/2016-08-19/account-settings/",
@@ -183,27 +195,27 @@ constexpr std::array kOperations{
               "PUT",
               "/2019-09-25/functions/{FunctionName}/event-invoke-config",
               kDefault,
-              nullptr},
+              put_function_event_invoke_config},
     Operation{"UpdateFunctionEventInvokeConfig",
               "POST",
               "/2019-09-25/functions/{FunctionName}/event-invoke-config",
               kDefault,
-              nullptr},
+              update_function_event_invoke_config},
     Operation{"GetFunctionEventInvokeConfig",
               "GET",
               "/2019-09-25/functions/{FunctionName}/event-invoke-config",
               kDefault,
-              nullptr},
+              get_function_event_invoke_config},
     Operation{"DeleteFunctionEventInvokeConfig",
               "DELETE",
               "/2019-09-25/functions/{FunctionName}/event-invoke-config",
               kDefault,
-              nullptr},
+              delete_function_event_invoke_config},
     Operation{"ListFunctionEventInvokeConfigs",
               "GET",
               "/2019-09-25/functions/{FunctionName}/event-invoke-config/list",
               kDefault,
-              nullptr},
+              list_function_event_invoke_configs},
 
     // Permissions (facts §2.5).
     Operation{
@@ -355,6 +367,18 @@ constexpr std::array kOperations{
               "/_lambdahost/code/{Digest}",
               kDefault,
               download_function_code},
+    // lambdahost's own routes: the dead-letter store of asynchronous invocation.
+    Operation{"ListDeadLetters", "GET", "/_lambdahost/dlq", kDefault, list_dead_letters},
+    Operation{"GetDeadLetter", "GET", "/_lambdahost/dlq/{Id}", kDefault, get_dead_letter},
+    Operation{
+        "RedriveDeadLetters", "POST", "/_lambdahost/dlq/redrive", kDefault, redrive_dead_letters},
+    Operation{"RedriveDeadLetter",
+              "POST",
+              "/_lambdahost/dlq/{Id}/redrive",
+              kDefault,
+              redrive_dead_letter},
+    Operation{"PurgeDeadLetters", "DELETE", "/_lambdahost/dlq", kDefault, purge_dead_letters},
+    Operation{"PurgeDeadLetter", "DELETE", "/_lambdahost/dlq/{Id}", kDefault, purge_dead_letter},
 };
 
 }  // namespace

@@ -16,9 +16,11 @@ VersionSpecPtr VersionSpecs::current(const model::Scope& scope,
             return it->second;
         }
     }
-    auto spec =
-        std::make_shared<const scheduler::FunctionVersionSpec>(scheduler::FunctionVersionSpec{
-            scope, config, code_store.extracted_path(config.code_sha256_hex)});
+    auto spec = std::make_shared<const scheduler::FunctionVersionSpec>(
+        scheduler::FunctionVersionSpec{scope,
+                                       config,
+                                       code_store.extracted_path(config.code_sha256_hex),
+                                       pins_ ? pins_->hold(config.code_sha256_hex) : nullptr});
     std::lock_guard lock(mutex_);
     auto [it, inserted] = specs_.try_emplace(
         Key{scope.account, scope.region, config.function_name, config.version}, spec);
@@ -26,6 +28,19 @@ VersionSpecPtr VersionSpecs::current(const model::Scope& scope,
         it->second = std::move(spec);
     }
     return it->second;
+}
+
+VersionSpecPtr VersionSpecs::take(const model::Scope& scope,
+                                  std::string_view function_name,
+                                  std::string_view version) {
+    std::lock_guard lock(mutex_);
+    const auto it = specs_.find(KeyView{scope.account, scope.region, function_name, version});
+    if (it == specs_.end()) {
+        return nullptr;
+    }
+    VersionSpecPtr spec = std::move(it->second);
+    specs_.erase(it);
+    return spec;
 }
 
 VersionSpecPtr VersionSpecs::last(const model::Scope& scope,

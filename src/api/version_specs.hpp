@@ -16,6 +16,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "api/code_pins.hpp"
 #include "model/function.hpp"
 #include "scheduler/invocation.hpp"
 #include "store/code_store.hpp"
@@ -26,6 +27,9 @@ using VersionSpecPtr = std::shared_ptr<const scheduler::FunctionVersionSpec>;
 
 class VersionSpecs {
 public:
+    /// `pins`: each spec made pins its package (CodePins::hold) while it lives; null: no pins.
+    explicit VersionSpecs(CodePins* pins = nullptr) : pins_(pins) {}
+
     /// The spec of `config` (a version that is ready to run: its package is extracted), made
     /// when the entry is missing or of another revision. The code directory is computed, not
     /// looked up on disk.
@@ -37,6 +41,12 @@ public:
     VersionSpecPtr last(const model::Scope& scope,
                         std::string_view function_name,
                         std::string_view version) const;
+
+    /// Removes and returns the entry of this version (deleted, or superseded by an update);
+    /// nullptr if none.
+    VersionSpecPtr take(const model::Scope& scope,
+                        std::string_view function_name,
+                        std::string_view version);
 
 private:
     using KeyView =
@@ -59,6 +69,7 @@ private:
         }
     };
 
+    CodePins* const pins_;
     mutable std::mutex mutex_;
     std::map<Key, VersionSpecPtr, KeyLess> specs_;  // guarded by mutex_
 };

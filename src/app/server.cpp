@@ -23,12 +23,17 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/async_invoke.hpp"
+#include "api/concurrency.hpp"
 #include "api/context.hpp"
 #include "api/functions.hpp"
+#include "async/service.hpp"
 #include "http/server.hpp"
 #include "model/function_request.hpp"
+#include "sandbox/sandbox.hpp"
 #include "scheduler/scheduler.hpp"
 #include "store/catalog.hpp"
 #include "store/code_store.hpp"
@@ -89,6 +94,36 @@ std::string endpoint_url(const std::string& host, std::uint16_t port) {
     return "http://" + url_host + ":" + std::to_string(port);
 }
 
+/// Decides how functions are confined and says so once (a warning when a limit is not in
+/// force). Runs first: namespace isolation needs a still single-threaded process.
+std::shared_ptr<const sandbox::Sandbox> make_sandbox(const Options& options) {
+    std::optional<sandbox::IsolationMode> isolation;
+    if (options.isolation == "namespace") {
+        isolation = sandbox::IsolationMode::Namespace;
+    } else if (options.isolation == "process") {
+        isolation = sandbox::IsolationMode::Process;
+    }
+    auto made = sandbox::Sandbox::create({isolation, options.data_dir, options.runtimes_dir});
+    if (made->status().unenforced.empty()) {
+        spdlog::info("{}", made->summary());
+    } else {
+        spdlog::warn("{}", made->summary());
+    }
+    return made;
+}
+
+/// GET /health: {"status":"ok","sandbox":{"isolation":..,"cgroups":..,"enforced":[..],
+/// "unenforced":[..]}}.
+std::string health_body(const sandbox::SandboxStatus& status) {
+    nlohmann::ordered_json body;
+    body["status"] = "ok";
+    body["sandbox"] = {{"isolation", sandbox::isolation_name(status.isolation)},
+                       {"cgroups", status.cgroups},
+                       {"enforced", status.enforced},
+                       {"unenforced", status.unenforced}};
+    return body.dump();
+}
+
 }  // namespace
 
 std::filesystem::path default_runtimes_dir() {
@@ -96,22 +131,28 @@ std::filesystem::path default_runtimes_dir() {
 }
 
 struct Server::Impl {
-    explicit Impl(Options opts) : options(std::move(opts)) {
+    explicit Impl(Options opts) : options(std::move(opts)), sandboxing(make_sandbox(options)) {
         const std::filesystem::path& dir = options.data_dir;
         try {
             std::filesystem::create_directories(dir / "code");
             database.emplace(dir / "lambdahost.db");
             code_store.emplace(dir / "code", model::kMaxUnzippedCodeBytes);
             catalog.emplace(*database);
+            events.emplace(async::Settings{dir, options.async_dispatch, options.async_delivery});
         } catch (const std::exception& error) {
             throw std::runtime_error("cannot use data directory " + dir.string() + ": " +
                                      error.what());
         }
         executor.emplace(options.blocking_threads);
-        context.emplace(
-            *catalog, *code_store, *executor, api::Settings{options.state_transition_delay});
+        context.emplace(*catalog,
+                        *code_store,
+                        *executor,
+                        api::Settings{options.state_transition_delay, options.account_concurrency});
         api::resume_transitions(*context);
-        http.emplace(io, *context, http::ServerOptions{options.host, options.port});
+        http.emplace(
+            io,
+            *context,
+            http::ServerOptions{options.host, options.port, health_body(sandboxing->status())});
         http->start();
         // Functions reach this server through AWS_ENDPOINT_URL, so it needs the bound port. No
         // request is served before run() starts the io threads, so setting it now is in time.
@@ -121,8 +162,14 @@ struct Server::Impl {
                                                           endpoint_url(options.host, http->port()),
                                                           options.keep_alive,
                                                           options.env_start_timeout,
-                                                          options.account_concurrency});
+                                                          options.account_concurrency,
+                                                          sandboxing});
         context->scheduler = &*scheduler;
+        context->events = &*events;
+        events->start(io, *scheduler, [context = &*context](const async::Event& event) {
+            return api::resolve_event(*context, event);
+        });
+        api::resume_concurrency(*context);
     }
 
     void run() {
@@ -156,6 +203,8 @@ struct Server::Impl {
             spdlog::warn("requests still in flight after {} s; closing their connections",
                          kDrainTimeout.count());
         }
+        // Before the scheduler: queued events stay queued (durable) instead of failing with it.
+        events->stop();
         // While the io threads still run: invocations cut short are answered, and environments
         // close their Runtime API listeners on their own strands.
         scheduler->shutdown();
@@ -187,6 +236,7 @@ struct Server::Impl {
     }
 
     Options options;
+    std::shared_ptr<const sandbox::Sandbox> sandboxing;
     std::optional<store::Database> database;
     std::optional<store::CodeStore> code_store;
     std::optional<store::Catalog> catalog;
@@ -194,6 +244,7 @@ struct Server::Impl {
     std::optional<PoolExecutor> executor;
     std::optional<api::Context> context;
     std::optional<lambdahost::scheduler::Scheduler> scheduler;
+    std::optional<async::Service> events;  // uses the scheduler and the io_context
     std::optional<http::Server> http;
 
     std::mutex stop_mutex;

@@ -13,6 +13,9 @@
 #include <memory>
 #include <string>
 
+#include "async/deliverer.hpp"
+#include "async/dispatcher.hpp"
+
 namespace lambdahost::app {
 
 /// The runtimes/ directory of the source tree this binary was built from (runtimes.json and the
@@ -34,6 +37,12 @@ struct Options {
     std::chrono::seconds env_start_timeout{20};
     /// Concurrent invocations of all functions together.
     unsigned account_concurrency = 1000;
+    /// "namespace", "process", or "" for namespace when privileged (sandbox/sandbox.hpp).
+    std::string isolation;
+    /// Asynchronous invocation (async/service.hpp): the retry base delay and attempts in
+    /// flight; the destination endpoints and the credentials deliveries are signed with.
+    async::DispatcherSettings async_dispatch;
+    async::DeliverySettings async_delivery;
 };
 
 class Server {

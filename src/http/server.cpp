@@ -70,7 +70,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           acceptor(asio::make_strand(io_context)),
           retry_timer(acceptor.get_executor()),
           state(std::make_shared<ServerState>(context)),
-          options(std::move(server_options)) {}
+          options(std::move(server_options)) {
+        state->health = options.health;
+    }
 
     void listen() {
         const std::string address = options.host + ":" + std::to_string(options.port);

@@ -22,6 +22,8 @@ namespace lambdahost::http {
 struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;  // 0: an ephemeral port, see Server::port()
+    /// The body of GET /health (app adds what the sandbox enforces).
+    std::string health = R"({"status":"ok"})";
 };
 
 class Server {

@@ -134,7 +134,7 @@ private:
         keep_alive_ = request.keep_alive();
 
         if (method_ == "GET" && path_ == "/health") {
-            respond_early(api::Response{200, {}, R"({"status":"ok"})"});
+            respond_early(api::Response{200, {}, state_->health});
             return;
         }
         auto match = state_->router.match(method_, path_, query_);

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -52,6 +53,7 @@ struct ServerState {
     api::Context& context;
     Router<const api::Operation*> router;
     SessionRegistry sessions;
+    std::string health;  // GET /health's body
 };
 
 /// Serves HTTP/1.1 on `socket` (whose executor must be a strand) until the peer closes, an error

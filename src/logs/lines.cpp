@@ -22,7 +22,7 @@ std::string end_line(std::string_view request_id) {
     return fmt::format("END RequestId: {}\n", request_id);
 }
 
-std::string report_line(const ReportFields& fields) {
+std::string report_line(const ReportFields& fields, std::string_view error_type) {
     // AWS: billing rounds each invoke up to the next whole millisecond, at least 1 (facts §3.5).
     const auto billed_ms =
         std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(fields.duration_ms)));
@@ -36,6 +36,10 @@ std::string report_line(const ReportFields& fields) {
         fields.max_memory_used_mb);
     if (fields.init_duration_ms) {
         line += fmt::format("Init Duration: {:.2f} ms\t", *fields.init_duration_ms);
+    }
+    if (!error_type.empty()) {
+        // AWS: "Status: error ErrorType: Runtime.OutOfMemory" (facts §3.5).
+        line += fmt::format("Status: error\tErrorType: {}\t", error_type);
     }
     line += '\n';
     return line;
@@ -57,7 +61,18 @@ std::string log_stream_name(util::SystemTime when, std::string_view version) {
 }
 
 std::string_view tail(std::string_view log, std::size_t n) {
-    return log.size() <= n ? log : log.substr(log.size() - n);
+    if (log.size() <= n) {
+        return log;
+    }
+    std::string_view cut = log.substr(log.size() - n);
+    // Not from the middle of a UTF-8 character: drop the continuation bytes (at most 3) of
+    // one the cut went through, so the tail decodes.
+    std::size_t skip = 0;
+    while (skip < 3 && skip < cut.size() &&
+           (static_cast<unsigned char>(cut[skip]) & 0xC0) == 0x80) {
+        ++skip;
+    }
+    return cut.substr(skip);
 }
 
 }  // namespace lambdahost::logs

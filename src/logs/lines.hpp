@@ -32,13 +32,16 @@ std::string start_line(std::string_view request_id, std::string_view version);
 std::string end_line(std::string_view request_id);
 
 /// "REPORT RequestId: <id>\tDuration: 3.01 ms\tBilled Duration: 4 ms\tMemory Size: 128 MB\t
-/// Max Memory Used: 36 MB\t[Init Duration: 110.10 ms\t]\n" (one line; facts §3.5).
-std::string report_line(const ReportFields& fields);
+/// Max Memory Used: 36 MB\t[Init Duration: 110.10 ms\t][Status: error\tErrorType: <type>\t]\n"
+/// (one line; facts §3.5). `error_type`: the platform's error for the invocation
+/// (Runtime.OutOfMemory), after "Status: error"; empty for none.
+std::string report_line(const ReportFields& fields, std::string_view error_type = {});
 
 /// AWS_LAMBDA_LOG_STREAM_NAME: "YYYY/MM/DD/[<version>]<32 random lower-case hex>", UTC date.
 std::string log_stream_name(util::SystemTime when, std::string_view version);
 
-/// The last `n` bytes of `log` (all of it when shorter); a view into `log`.
+/// The last `n` bytes of `log` (all of it when shorter), less the up to 3 leading bytes of a
+/// UTF-8 character the cut went through; a view into `log`.
 std::string_view tail(std::string_view log, std::size_t n = kTailBytes);
 
 }  // namespace lambdahost::logs

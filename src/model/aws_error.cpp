@@ -73,6 +73,12 @@ AwsError unknown_operation(std::string_view method, std::string_view path) {
             fmt::format("No Lambda API operation matches {} {}", method, path)};
 }
 
+AwsError provisioned_config_not_found() {
+    return {404,
+            "ProvisionedConcurrencyConfigNotFoundException",
+            "No Provisioned Concurrency Config found for this function"};
+}
+
 AwsError resource_conflict(std::string message) {
     return {409, "ResourceConflictException", std::move(message)};
 }

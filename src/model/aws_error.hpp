@@ -78,6 +78,9 @@ AwsError resource_not_found(std::string message);  // ResourceNotFoundException
 AwsError function_not_found(std::string_view arn);
 /// Unknown path or method: not an operation of the Lambda API.
 AwsError unknown_operation(std::string_view method, std::string_view path);
+/// "No Provisioned Concurrency Config found for this function"
+/// (ProvisionedConcurrencyConfigNotFoundException, facts §3.1).
+AwsError provisioned_config_not_found();
 
 // 409 / 412
 AwsError resource_conflict(std::string message);  // ResourceConflictException

@@ -69,14 +69,60 @@ struct FunctionConfig {
     bool operator==(const FunctionConfig&) const = default;
 };
 
+/// An alias: a name for a published version (or $LATEST), optionally routing a share of the
+/// invocations to one additional version (facts §3.4).
+struct Alias {
+    std::string name;
+    std::string function_version;  // "$LATEST" or "<n>"
+    std::string description;
+    std::string revision_id;  // UUID4, new on every update
+    /// RoutingConfig.AdditionalVersionWeights: at most one version -> weight in [0, 1].
+    std::map<std::string, double> additional_version_weights;
+    bool operator==(const Alias&) const = default;
+};
+
+enum class ProvisionedStatus { InProgress, Ready, Failed };
+
+/// A provisioned-concurrency configuration of one version or alias (facts §3.6).
+struct ProvisionedConcurrency {
+    int requested = 0;
+    /// Initialised environments: 0 until READY, then `requested` (Allocated = Available).
+    int allocated = 0;
+    ProvisionedStatus status = ProvisionedStatus::InProgress;
+    std::optional<std::string> status_reason;  // FAILED: "FUNCTION_ERROR_INIT_FAILURE"
+    std::string last_modified;
+    bool operator==(const ProvisionedConcurrency&) const = default;
+};
+
+/// Asynchronous-invocation settings of one qualifier (facts §2.4, §3.7); unset members take
+/// AWS's defaults (2 retries, 21600 s) when events run.
+struct EventInvokeConfig {
+    std::optional<int> maximum_retry_attempts;
+    std::optional<int> maximum_event_age_in_seconds;
+    std::optional<std::string> on_success;  // destination ARNs
+    std::optional<std::string> on_failure;
+    std::int64_t last_modified_ms = 0;  // LastModified, epoch milliseconds
+    bool operator==(const EventInvokeConfig&) const = default;
+};
+
 /// A function: $LATEST, its published versions and function-level settings.
 struct Function {
     FunctionConfig latest;
     std::map<std::string, std::string> tags;
-    /// Published versions by number ("1", "2", ...); filled by the versions issue.
+    /// Published versions by number ("1", "2", ...).
     std::map<std::uint64_t, FunctionConfig> versions;
     /// Highest version number ever published; numbers are never reused.
     std::uint64_t last_version_number = 0;
+    /// $LATEST's RevisionId right after the last publish: while it is unchanged, PublishVersion
+    /// answers the last version again (facts §3.3).
+    std::optional<std::string> published_revision_id;
+    std::map<std::string, Alias> aliases;  // by name
+    /// ReservedConcurrentExecutions; nullopt: the function draws on the unreserved pool.
+    std::optional<int> reserved_concurrency;
+    /// By qualifier (a version number or an alias name).
+    std::map<std::string, ProvisionedConcurrency> provisioned_concurrency;
+    /// By qualifier ("$LATEST", a version number or an alias name).
+    std::map<std::string, EventInvokeConfig> event_invoke_configs;
     bool operator==(const Function&) const = default;
 };
 

@@ -20,6 +20,7 @@ using Document = nlohmann::json;
 // One table per enum, shared by the wire and document forms.
 constexpr std::string_view kStateNames[] = {"Pending", "Active", "Inactive", "Failed"};
 constexpr std::string_view kUpdateStatusNames[] = {"InProgress", "Successful", "Failed"};
+constexpr std::string_view kProvisionedStatusNames[] = {"IN_PROGRESS", "READY", "FAILED"};
 
 std::string update_status_name(LastUpdateStatus status) {
     return std::string(kUpdateStatusNames[static_cast<std::size_t>(status)]);
@@ -150,7 +151,62 @@ FunctionConfig config_from_document(const Document& json) {
     return config;
 }
 
+Document alias_to_document(const Alias& alias) {
+    return {{"name", alias.name},
+            {"function_version", alias.function_version},
+            {"description", alias.description},
+            {"revision_id", alias.revision_id},
+            {"additional_version_weights", alias.additional_version_weights}};
+}
+
+Alias alias_from_document(const Document& json) {
+    return {json.at("name").get<std::string>(),
+            json.at("function_version").get<std::string>(),
+            json.at("description").get<std::string>(),
+            json.at("revision_id").get<std::string>(),
+            json.at("additional_version_weights").get<std::map<std::string, double>>()};
+}
+
+Document provisioned_to_document(const ProvisionedConcurrency& config) {
+    Document json{{"requested", config.requested},
+                  {"allocated", config.allocated},
+                  {"status", provisioned_status_name(config.status)},
+                  {"last_modified", config.last_modified}};
+    put_if(json, "status_reason", config.status_reason);
+    return json;
+}
+
+ProvisionedConcurrency provisioned_from_document(const Document& json) {
+    return {json.at("requested").get<int>(),
+            json.at("allocated").get<int>(),
+            enum_from_name<ProvisionedStatus>(kProvisionedStatusNames,
+                                              json.at("status").get<std::string>()),
+            get_optional<std::string>(json, "status_reason"),
+            json.at("last_modified").get<std::string>()};
+}
+
+Document event_invoke_config_to_document(const EventInvokeConfig& config) {
+    Document json{{"last_modified_ms", config.last_modified_ms}};
+    put_if(json, "maximum_retry_attempts", config.maximum_retry_attempts);
+    put_if(json, "maximum_event_age_in_seconds", config.maximum_event_age_in_seconds);
+    put_if(json, "on_success", config.on_success);
+    put_if(json, "on_failure", config.on_failure);
+    return json;
+}
+
+EventInvokeConfig event_invoke_config_from_document(const Document& json) {
+    return {get_optional<int>(json, "maximum_retry_attempts"),
+            get_optional<int>(json, "maximum_event_age_in_seconds"),
+            get_optional<std::string>(json, "on_success"),
+            get_optional<std::string>(json, "on_failure"),
+            json.at("last_modified_ms").get<std::int64_t>()};
+}
+
 }  // namespace
+
+std::string provisioned_status_name(ProvisionedStatus status) {
+    return std::string(kProvisionedStatusNames[static_cast<std::size_t>(status)]);
+}
 
 std::string state_name(FunctionState state) {
     return std::string(kStateNames[static_cast<std::size_t>(state)]);
@@ -224,10 +280,29 @@ std::string to_document(const Function& function) {
     for (const auto& [number, config] : function.versions) {
         versions[std::to_string(number)] = config_to_document(config);
     }
-    const Document json = {{"latest", config_to_document(function.latest)},
-                           {"tags", function.tags},
-                           {"versions", std::move(versions)},
-                           {"last_version_number", function.last_version_number}};
+    Document aliases = Document::object();
+    for (const auto& [name, alias] : function.aliases) {
+        aliases[name] = alias_to_document(alias);
+    }
+    Document provisioned = Document::object();
+    for (const auto& [qualifier, config] : function.provisioned_concurrency) {
+        provisioned[qualifier] = provisioned_to_document(config);
+    }
+    Document json = {{"latest", config_to_document(function.latest)},
+                     {"tags", function.tags},
+                     {"versions", std::move(versions)},
+                     {"last_version_number", function.last_version_number},
+                     {"aliases", std::move(aliases)},
+                     {"provisioned_concurrency", std::move(provisioned)}};
+    put_if(json, "published_revision_id", function.published_revision_id);
+    put_if(json, "reserved_concurrency", function.reserved_concurrency);
+    if (!function.event_invoke_configs.empty()) {
+        Document configs = Document::object();
+        for (const auto& [qualifier, config] : function.event_invoke_configs) {
+            configs[qualifier] = event_invoke_config_to_document(config);
+        }
+        json["event_invoke_configs"] = std::move(configs);
+    }
     return json.dump();
 }
 
@@ -241,6 +316,28 @@ Function from_document(std::string_view document) {
             function.versions.emplace(std::stoull(number), config_from_document(config));
         }
         function.last_version_number = json.at("last_version_number").get<std::uint64_t>();
+        // Members added with versions and aliases (#5): absent from older documents.
+        function.published_revision_id = get_optional<std::string>(json, "published_revision_id");
+        function.reserved_concurrency = get_optional<int>(json, "reserved_concurrency");
+        if (const auto aliases = json.find("aliases"); aliases != json.end()) {
+            for (const auto& [name, alias] : aliases->items()) {
+                function.aliases.emplace(name, alias_from_document(alias));
+            }
+        }
+        if (const auto provisioned = json.find("provisioned_concurrency");
+            provisioned != json.end()) {
+            for (const auto& [qualifier, config] : provisioned->items()) {
+                function.provisioned_concurrency.emplace(qualifier,
+                                                         provisioned_from_document(config));
+            }
+        }
+        // Added with asynchronous invocation (#6).
+        if (const auto configs = json.find("event_invoke_configs"); configs != json.end()) {
+            for (const auto& [qualifier, config] : configs->items()) {
+                function.event_invoke_configs.emplace(qualifier,
+                                                      event_invoke_config_from_document(config));
+            }
+        }
         return function;
     } catch (const std::exception& error) {  // nlohmann's, std::stoull's, enum_from_name's
         throw std::runtime_error(fmt::format("unreadable function document: {}", error.what()));

@@ -30,6 +30,8 @@ nlohmann::ordered_json to_wire(const Scope& scope,
 
 /// "Pending", "Active", "Inactive", "Failed": State on the wire.
 std::string state_name(FunctionState state);
+/// "IN_PROGRESS", "READY", "FAILED": a provisioned-concurrency Status on the wire.
+std::string provisioned_status_name(ProvisionedStatus status);
 
 /// "arn:aws:lambda:<region>::runtime:<64 hex>": AWS's RuntimeVersionArn, here derived
 /// deterministically from the runtime id (sha256 hex) so it is stable across restarts.

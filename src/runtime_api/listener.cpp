@@ -4,10 +4,14 @@
 // deliver(), while the read of the next request stays pending: it is the disconnect watch of
 // the parked connection and, once the event is written, the verdict on whether the runtime read
 // it (its next request or a clean EOF: yes; a reset: no) before it reads the runtime's POST.
+// A request body over kMaxResponseBytes is read to its end but not kept (CappedBody), so the
+// runtime gets a 413 it can read on a connection it can go on using.
 // Threading: every member runs on the strand given to the Listener.
 #include "runtime_api/listener.hpp"
 
+#include <cstdint>
 #include <deque>
+#include <string>
 #include <unordered_set>
 #include <utility>
 
@@ -23,8 +27,60 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+
+/// An oversize body is read and dropped up to this size (the connection stays usable); beyond
+/// it the runtime gets its 413 and the connection is closed.
+constexpr std::uint64_t kMaxDrainBytes = 64 * 1024 * 1024;
+
+/// A request body that keeps at most kMaxResponseBytes and only counts what comes beyond, so
+/// an oversize response is read to its end in bounded memory.
+struct CappedBody {
+    struct value_type {
+        std::string text;
+        bool over_limit = false;  // text is then empty
+    };
+
+    class reader {
+    public:
+        template <bool isRequest, class Fields>
+        reader(http::header<isRequest, Fields>& /*header*/, value_type& body) : body_(body) {}
+
+        void init(const boost::optional<std::uint64_t>& length, beast::error_code& ec) {
+            if (length && *length <= kMaxResponseBytes) {
+                body_.text.reserve(static_cast<std::size_t>(*length));
+            }
+            ec = {};
+        }
+
+        template <class ConstBufferSequence>
+        std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+            for (const auto buffer : beast::buffers_range_ref(buffers)) {
+                if (body_.over_limit) {
+                    break;
+                }
+                if (buffer.size() > kMaxResponseBytes - body_.text.size()) {
+                    body_.over_limit = true;
+                    std::string().swap(body_.text);
+                } else {
+                    body_.text.append(static_cast<const char*>(buffer.data()), buffer.size());
+                }
+            }
+            ec = {};
+            return asio::buffer_size(buffers);
+        }
+
+        void finish(beast::error_code& ec) { ec = {}; }
+
+    private:
+        value_type& body_;
+    };
+};
+
+using Request = http::request<CappedBody>;
+
+constexpr std::string_view kTooLargeBody =
+    R"({"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"})";
 
 constexpr std::string_view kInvocationPrefix = "/2018-06-01/runtime/invocation/";
 constexpr std::string_view kNextPath = "/2018-06-01/runtime/invocation/next";
@@ -137,7 +193,7 @@ public:
 private:
     void do_read() {
         parser_.emplace();
-        parser_->body_limit(kMaxResponseBytes);
+        parser_->body_limit(kMaxDrainBytes);
         http::async_read(
             socket_,
             buffer_,
@@ -150,7 +206,9 @@ private:
             judge_event(ec);
         }
         if (ec == http::error::body_limit) {
-            on_body_too_large();
+            // Too much to drain: answer, then close.
+            const auto& header = parser_->get();
+            refuse_too_large(header.target(), header.version(), false);
             return;
         }
         if (ec) {
@@ -165,6 +223,10 @@ private:
         const std::string_view target = request.target();
         const bool get = request.method() == http::verb::get;
         const bool post = request.method() == http::verb::post;
+        if (request.body().over_limit) {
+            refuse_too_large(target, request.version(), request.keep_alive());
+            return;
+        }
         if (get && target == kNextPath) {
             park(request);
             return;
@@ -173,7 +235,7 @@ private:
             accept_posted(request);
             if (auto* handler = listener_->handler) {
                 handler->on_init_error(header_or_empty(request, kErrorTypeHeader),
-                                       std::move(request.body()));
+                                       std::move(request.body().text));
             }
             return;
         }
@@ -191,10 +253,10 @@ private:
             accept_posted(request);
             if (auto* handler = listener_->handler) {
                 if (is_response) {
-                    handler->on_response(std::move(request.body()));
+                    handler->on_response(std::move(request.body().text));
                 } else {
                     handler->on_error(header_or_empty(request, kErrorTypeHeader),
-                                      std::move(request.body()));
+                                      std::move(request.body().text));
                 }
             }
             return;
@@ -229,17 +291,14 @@ private:
         }
     }
 
-    void on_body_too_large() {
-        const auto parts = split_invocation_target(parser_->get().target());
+    /// 413 for a body over kMaxResponseBytes (AWS: the runtime is told, facts §3.5); if it was
+    /// the response of the invocation in progress, that invocation is too large. `keep_alive`:
+    /// the body was read to its end and the connection goes on.
+    void refuse_too_large(std::string_view target, unsigned version, bool keep_alive) {
+        const auto parts = split_invocation_target(target);
         const bool current =
             parts && parts->second == "response" && listener_->current_is(parts->first);
-        Response response = make_response(
-            http::status::payload_too_large,
-            parser_->get().version(),
-            false,
-            R"({"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"})");
-        // The unread body makes the connection unusable: answer, then close.
-        send(std::move(response), false);
+        answer(http::status::payload_too_large, version, keep_alive, std::string(kTooLargeBody));
         if (current) {
             listener_->current_id.reset();
             if (auto* handler = listener_->handler) {
@@ -253,9 +312,14 @@ private:
     }
 
     void reply(const Request& request, http::status status, std::string body) {
-        send(make_response(status, request.version(), request.keep_alive(), std::move(body)),
-             false);
-        if (request.keep_alive()) {
+        answer(status, request.version(), request.keep_alive(), std::move(body));
+    }
+
+    /// Sends a reply and, on a kept-alive connection, reads the next request (a closing one
+    /// lingers once the reply is out).
+    void answer(http::status status, unsigned version, bool keep_alive, std::string body) {
+        send(make_response(status, version, keep_alive, std::move(body)), false);
+        if (keep_alive) {
             do_read();
         }
     }
@@ -301,20 +365,25 @@ private:
     }
 
     /// A graceful close: no more writes, and the rest of what the runtime sends (the unread
-    /// body of a 413) is read and dropped, so the kernel does not reset the connection before
-    /// the runtime has read our answer.
+    /// body of a 413) is read and dropped, up to kMaxDrainBytes, so the kernel does not reset
+    /// the connection before the runtime has read our answer.
     void linger() {
         beast::error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_send, ignored);
         buffer_.consume(buffer_.size());
-        socket_.async_read_some(buffer_.prepare(64 * 1024),
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                    if (ec) {
-                                        self->close();
-                                        return;
-                                    }
-                                    self->linger();
-                                });
+        drain(0);
+    }
+
+    void drain(std::uint64_t drained) {
+        socket_.async_read_some(
+            buffer_.prepare(64 * 1024),
+            [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+                if (ec || drained + n > kMaxDrainBytes) {
+                    self->close();
+                    return;
+                }
+                self->drain(drained + n);
+            });
     }
 
     /// What the end of the read that followed the event says about it: a request, or a clean
@@ -362,7 +431,7 @@ private:
     tcp::socket socket_;
     std::shared_ptr<Listener::Impl> listener_;
     beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<http::request_parser<CappedBody>> parser_;
     std::deque<Outgoing> outbox_;  // writes in order; deque keeps the front's address stable
     // The event written to this connection until the runtime is seen to have read it (its
     // payload is in the response body while writing, then back here).

@@ -10,18 +10,25 @@
 #include <shared_mutex>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "sandbox/fd.hpp"
+#include "sandbox/init.hpp"
 
 namespace lambdahost::sandbox {
 namespace {
@@ -56,32 +63,6 @@ bool is_registered(pid_t pid) {
     throw std::system_error(error, std::generic_category(), what);
 }
 
-// An owned file descriptor (closed on scope exit unless released).
-class Fd {
-public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& other) noexcept : fd_(other.release()) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = other.release();
-        }
-        return *this;
-    }
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-    void reset() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = -1;
-    }
-
-private:
-    int fd_;
-};
-
 // Moves a new descriptor above 0..2 so that the child's dup2() onto stdin/stdout/stderr can
 // never overwrite another descriptor it still needs (possible when the server closed its stdio).
 int above_stdio(int fd) {
@@ -97,9 +78,9 @@ int above_stdio(int fd) {
     return moved;
 }
 
-std::pair<Fd, Fd> make_pipe() {
+std::pair<Fd, Fd> make_pipe(int flags = 0) {
     std::array<int, 2> fds{};
-    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
+    if (::pipe2(fds.data(), O_CLOEXEC | flags) != 0) {
         throw_errno(errno, "pipe2");
     }
     Fd read_end(fds[0]);
@@ -108,45 +89,6 @@ std::pair<Fd, Fd> make_pipe() {
     Fd write_moved(above_stdio(write_end.release()));
     return {std::move(read_moved), std::move(write_moved)};
 }
-
-// The step of the child's setup that failed, reported with errno through the error pipe.
-enum class ChildStep : int {
-    kSetpgid,
-    kPdeathsig,
-    kParentGone,
-    kSignals,
-    kStdio,
-    kCloseFds,
-    kChdir,
-    kExec
-};
-
-const char* step_name(ChildStep step) {
-    switch (step) {
-        case ChildStep::kSetpgid:
-            return "setpgid";
-        case ChildStep::kPdeathsig:
-            return "prctl(PR_SET_PDEATHSIG)";
-        case ChildStep::kParentGone:
-            return "parent exited";
-        case ChildStep::kSignals:
-            return "resetting signals";
-        case ChildStep::kStdio:
-            return "dup2";
-        case ChildStep::kCloseFds:
-            return "close_range";
-        case ChildStep::kChdir:
-            return "chdir";
-        case ChildStep::kExec:
-            return "execve";
-    }
-    return "setup";
-}
-
-struct ChildFailure {
-    ChildStep step;
-    int error;
-};
 
 // Everything the child needs, prepared by the parent before clone(): the child allocates nothing.
 struct ChildArgs {
@@ -157,8 +99,13 @@ struct ChildArgs {
     int stdin_fd;
     int output_fd;
     int error_fd;
-    pid_t parent;
     const sigset_t* empty_mask;
+    const int* cgroup_procs;
+    std::size_t cgroup_count;
+    const ResourceLimit* rlimits;
+    std::size_t rlimit_count;
+    const int* inherit_fds;  // stay open across execve (the init's descriptors)
+    std::size_t inherit_count;
 };
 
 [[noreturn]] void child_fail(const ChildArgs& args, ChildStep step) {
@@ -177,11 +124,27 @@ int child_main(void* raw) {
     if (::setpgid(0, 0) != 0) {
         child_fail(args, ChildStep::kSetpgid);
     }
+    // Joined before anything runs: the runtime never executes outside its limits.
+    for (std::size_t i = 0; i < args.cgroup_count; ++i) {
+        if (::write(args.cgroup_procs[i], "0", 1) != 1) {
+            child_fail(args, ChildStep::kCgroup);
+        }
+    }
+    for (std::size_t i = 0; i < args.rlimit_count; ++i) {
+        const rlimit limit{static_cast<rlim_t>(args.rlimits[i].soft),
+                           static_cast<rlim_t>(args.rlimits[i].hard)};
+        if (::setrlimit(static_cast<__rlimit_resource_t>(args.rlimits[i].resource), &limit) != 0) {
+            child_fail(args, ChildStep::kRlimits);
+        }
+    }
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
         child_fail(args, ChildStep::kPdeathsig);
     }
-    // The parent may have died before PR_SET_PDEATHSIG took effect: then nobody kills us.
-    if (::getppid() != args.parent) {
+    // The parent may have died before PR_SET_PDEATHSIG took effect: then nobody kills us. Only
+    // the parent holds the error pipe's read end, so the write end reports POLLERR once it is
+    // gone (getppid() cannot tell: it is 0 in a new pid namespace).
+    pollfd error_pipe{args.error_fd, 0, 0};
+    if (::poll(&error_pipe, 1, 0) > 0 && (error_pipe.revents & POLLERR) != 0) {
         errno = ESRCH;
         child_fail(args, ChildStep::kParentGone);
     }
@@ -210,6 +173,11 @@ int child_main(void* raw) {
     // The child's descriptor table is its own copy (no CLONE_FILES), so the parent is unaffected.
     if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
         child_fail(args, ChildStep::kCloseFds);
+    }
+    for (std::size_t i = 0; i < args.inherit_count; ++i) {
+        if (::fcntl(args.inherit_fds[i], F_SETFD, 0) != 0) {
+            child_fail(args, ChildStep::kCloseFds);
+        }
     }
     if (::chdir(args.cwd) != 0) {
         child_fail(args, ChildStep::kChdir);
@@ -255,13 +223,11 @@ void reap_blocking(pid_t pid) {
 
 }  // namespace
 
-Process Process::spawn(const ProcessSpec& spec) {
+Process Process::spawn(const ProcessSpec& spec, const Confinement& confinement) {
     if (spec.argv.empty()) {
         throw_errno(EINVAL, "spawn: empty argv");
     }
     const std::string& program = spec.argv.front();
-    std::vector<char*> argv = to_pointers(spec.argv);
-    std::vector<char*> envp = to_pointers(spec.env);
     const std::string cwd = spec.cwd.string();
 
     Fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -271,20 +237,57 @@ Process Process::spawn(const ProcessSpec& spec) {
     dev_null = Fd(above_stdio(dev_null.release()));
     auto [output_read, output_write] = make_pipe();
     auto [error_read, error_write] = make_pipe();
+
+    // Under namespaces the child execs the init, which gets the runtime's spec in a memfd and
+    // reports the runtime's wait status on a pipe of its own.
+    std::vector<std::string> init_argv;
+    Fd config;
+    Fd status_read;
+    Fd status_write;
+    int clone_flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
+    if (const auto& namespaces = confinement.namespaces) {
+        const int memfd = ::memfd_create("lambdahost-init", MFD_CLOEXEC);
+        if (memfd < 0) {
+            throw_errno(errno, "cannot start " + program + ": memfd_create");
+        }
+        config = Fd(above_stdio(memfd));
+        const std::string text = encode_init_config(spec, *namespaces);
+        if (::write(config.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+            throw_errno(errno, "cannot start " + program + ": writing the sandbox config");
+        }
+        std::tie(status_read, status_write) = make_pipe(O_NONBLOCK);
+        init_argv = {namespaces->init_program.string(),
+                     std::string(kInitCommand),
+                     std::to_string(config.get()),
+                     std::to_string(error_write.get()),
+                     std::to_string(status_write.get())};
+        clone_flags |= CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC;
+    }
+    const std::vector<std::string> no_env;
+    const bool init = confinement.namespaces.has_value();
+    std::vector<char*> argv = to_pointers(init ? init_argv : spec.argv);
+    std::vector<char*> envp = to_pointers(init ? no_env : spec.env);
+    const std::array<int, 3> inherit{config.get(), error_write.get(), status_write.get()};
+
     // The child's stack: the parent is suspended until execve or _exit (CLONE_VFORK), so this
     // only has to outlive the clone() call below.
     auto stack = std::make_unique<unsigned char[]>(kChildStackBytes);
     sigset_t empty_mask;
     ::sigemptyset(&empty_mask);
-    const ChildArgs args{program.c_str(),
+    const ChildArgs args{argv.front(),
                          argv.data(),
                          envp.data(),
-                         cwd.c_str(),
+                         init ? "/" : cwd.c_str(),
                          dev_null.get(),
                          output_write.get(),
                          error_write.get(),
-                         ::getpid(),
-                         &empty_mask};
+                         &empty_mask,
+                         confinement.cgroup_procs.data(),
+                         confinement.cgroup_procs.size(),
+                         confinement.rlimits.data(),
+                         confinement.rlimits.size(),
+                         inherit.data(),
+                         init ? inherit.size() : 0};
 
     int pidfd = -1;
     pid_t pid;
@@ -296,10 +299,11 @@ Process Process::spawn(const ProcessSpec& spec) {
         // Linux architecture we build for) and whose every step is async-signal-safe;
         // CLONE_VFORK suspends this thread until the child has exec'd or exited, so nothing
         // it references (args, argv, envp, stack) can be freed under it. CLONE_PIDFD gives a
-        // race-free handle; SIGCHLD makes it an ordinary child for waitpid().
+        // race-free handle; SIGCHLD makes it an ordinary child for waitpid(). New namespaces
+        // belong to the child alone (no CLONE_FS, CLONE_THREAD or CLONE_SIGHAND).
         pid = ::clone(child_main,
                       stack.get() + kChildStackBytes,
-                      CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                      clone_flags,
                       const_cast<ChildArgs*>(&args),
                       &pidfd);
     }
@@ -308,16 +312,20 @@ Process Process::spawn(const ProcessSpec& spec) {
     }
     register_pid(pid);
     gate.unlock();
-    Process process(pid, pidfd, output_read.release());
+    Process process(pid, pidfd, output_read.release(), status_read.release());
 
+    // Only the child (and the init's runtime until its execve) may hold the write end now.
     error_write.reset();
+    status_write.reset();
+    config.reset();
     ChildFailure failure{};
     ssize_t n;
     do {
         n = ::read(error_read.get(), &failure, sizeof failure);
     } while (n < 0 && errno == EINTR);
     if (n == static_cast<ssize_t>(sizeof failure)) {
-        process.try_reap();  // the child has _exit()ed already; keep no zombie
+        process.kill_group();  // an init whose runtime failed to exec is of no further use
+        process.try_reap();    // the child has _exit()ed already; keep no zombie
         std::string what = "cannot start " + program + ": " + step_name(failure.step);
         if (failure.step == ChildStep::kChdir) {
             what += " " + cwd;
@@ -331,6 +339,7 @@ Process::Process(Process&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::exchange(other.pidfd_, -1)),
       output_fd_(std::exchange(other.output_fd_, -1)),
+      status_fd_(std::exchange(other.status_fd_, -1)),
       status_(std::exchange(other.status_, std::nullopt)) {}
 
 Process& Process::operator=(Process&& other) noexcept {
@@ -339,6 +348,7 @@ Process& Process::operator=(Process&& other) noexcept {
         pid_ = std::exchange(other.pid_, -1);
         pidfd_ = std::exchange(other.pidfd_, -1);
         output_fd_ = std::exchange(other.output_fd_, -1);
+        status_fd_ = std::exchange(other.status_fd_, -1);
         status_ = std::exchange(other.status_, std::nullopt);
     }
     return *this;
@@ -355,7 +365,7 @@ void Process::release() {
         reap_blocking(pid_);
         unregister_pid(pid_);  // reaped now; once reaped, try_reap() has unregistered it
     }
-    for (int* fd : {&pidfd_, &output_fd_}) {
+    for (int* fd : {&pidfd_, &output_fd_, &status_fd_}) {
         if (*fd >= 0) {
             ::close(*fd);
             *fd = -1;
@@ -389,6 +399,13 @@ std::optional<int> Process::try_reap() {
     ::kill(-pid_, SIGKILL);
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        // A sandbox init reports how the runtime ended before it exits itself (it cannot die
+        // of the runtime's signal: pid 1 ignores its own); a killed init reports nothing.
+        int runtime_status = 0;
+        if (status_fd_ >= 0 && ::read(status_fd_, &runtime_status, sizeof runtime_status) ==
+                                   static_cast<ssize_t>(sizeof runtime_status)) {
+            status = runtime_status;
+        }
         status_ = status;
         unregister_pid(pid_);  // the pid is free for reuse from here on
     }

@@ -20,6 +20,9 @@ struct FunctionVersionSpec {
     model::Scope scope;
     model::FunctionConfig config;    // config.version: "$LATEST" or "<n>"
     std::filesystem::path code_dir;  // extracted package, read-only (CodeStore::extract)
+    /// Keeps code_dir on disk while the spec lives, i.e. while environments of this revision
+    /// exist (api::CodePins::hold); null where nothing deletes packages.
+    std::shared_ptr<const void> code_pin = nullptr;
 };
 
 struct Invocation {
@@ -29,6 +32,9 @@ struct Invocation {
     std::optional<std::string> client_context;  // decoded JSON of X-Amz-Client-Context
     std::optional<std::string> cognito_identity;
     std::string trace_id;  // _X_AMZN_TRACE_ID / Lambda-Runtime-Trace-Id
+    /// The version number or alias the caller addressed (nullopt: $LATEST): the provisioned
+    /// concurrency the invocation may use (facts §3.6).
+    std::optional<std::string> qualifier;
 };
 
 struct InvocationResult {
@@ -38,8 +44,8 @@ struct InvocationResult {
     /// "Unhandled" when payload is an error (sent as X-Amz-Function-Error).
     std::optional<std::string> function_error;
     std::string executed_version;
-    /// This invocation's log lines (START .. REPORT); api/invoke base64-encodes the last 4 KB
-    /// for X-Amz-Log-Result.
+    /// The last 4 KB of this invocation's log (START .. REPORT, logs::tail()); api/invoke
+    /// base64-encodes it for X-Amz-Log-Result. The whole log is in the LogStore.
     std::string log;
 };
 

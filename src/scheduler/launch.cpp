@@ -68,11 +68,12 @@ sandbox::ProcessSpec make_process_spec(const FunctionVersionSpec& spec,
                                        const std::vector<std::string>& command,
                                        const LaunchContext& context) {
     const auto& config = spec.config;
-    const std::string task_root = spec.code_dir.string();
+    const std::string task_root =
+        (context.task_root.empty() ? spec.code_dir : context.task_root).string();
     const std::string lambda_runtime_dir = runtime_dir(context.runtimes_dir, config.runtime);
 
     sandbox::ProcessSpec process;
-    process.cwd = spec.code_dir;
+    process.cwd = task_root;
     process.argv = command;
     for (auto& arg : process.argv) {
         replace_all(arg, kTaskRootVar, task_root);
@@ -90,7 +91,8 @@ sandbox::ProcessSpec make_process_spec(const FunctionVersionSpec& spec,
         {"AWS_LAMBDA_FUNCTION_NAME", config.function_name},
         {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(config.memory_size)},
         {"AWS_LAMBDA_FUNCTION_VERSION", config.version},
-        {"AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"},
+        {"AWS_LAMBDA_INITIALIZATION_TYPE",
+         context.provisioned ? "provisioned-concurrency" : "on-demand"},
         {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + config.function_name},
         {"AWS_LAMBDA_LOG_STREAM_NAME", context.log_stream_name},
         {"AWS_ACCESS_KEY_ID", "test"},

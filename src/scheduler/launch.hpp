@@ -34,12 +34,17 @@ private:
 struct LaunchContext {
     std::filesystem::path runtimes_dir;
     std::string endpoint_url;       // AWS_ENDPOINT_URL
-    std::filesystem::path tmp_dir;  // TMPDIR, private to the environment
+    std::filesystem::path tmp_dir;  // TMPDIR as the function sees it, private to the environment
     std::uint16_t runtime_api_port = 0;
     std::string log_stream_name;
+    /// AWS_LAMBDA_INITIALIZATION_TYPE: provisioned-concurrency instead of on-demand.
+    bool provisioned = false;
+    /// LAMBDA_TASK_ROOT and the working directory as the function sees them: /var/task in a
+    /// namespace sandbox, the code dir otherwise; empty: the code dir.
+    std::filesystem::path task_root;
 };
 
-/// argv (placeholders substituted), environment and cwd (the code dir) of a runtime process.
+/// argv (placeholders substituted), environment and cwd (the task root) of a runtime process.
 sandbox::ProcessSpec make_process_spec(const FunctionVersionSpec& spec,
                                        const std::vector<std::string>& command,
                                        const LaunchContext& context);

@@ -11,12 +11,14 @@
 //   Busy --deadline--> Stopped (runtime killed, TMPDIR kept; re-initialised by the next start)
 //   any --exit, init error, lost connection, eviction, drain--> Dead
 //
-// Threading: Scheduler::invoke() may run on any thread: it takes a concurrency slot (atomic),
-// finds the pool (one mutex, held for a map lookup) and posts the job to the pool's strand.
+// Threading: Scheduler::invoke() may run on any thread: it takes a concurrency lease
+// (ConcurrencyLimits: one short lock), finds the pool (one mutex, held for a map lookup) and
+// posts the job to the pool's strand.
 // Everything else runs on pool strands; `done` is called there.
 #include "scheduler/scheduler.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -25,6 +27,7 @@
 #include <source_location>
 #include <system_error>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -89,16 +92,32 @@ std::string exit_error_payload(std::string_view request_id, int wait_status) {
                          fmt::format("RequestId: {} Error: {}", request_id, reason));
 }
 
+/// AWS: a runtime the OOM killer ended is reported as Runtime.OutOfMemory, in the wording of
+/// an exit ("Runtime exited with error: signal: killed"; facts §3.5).
+constexpr const char* kOutOfMemory = "Runtime.OutOfMemory";
+std::string out_of_memory_payload(std::string_view request_id, int wait_status) {
+    return error_payload(kOutOfMemory,
+                         fmt::format("RequestId: {} Error: Runtime exited with error: {}",
+                                     request_id,
+                                     sandbox::describe_wait_status(wait_status)));
+}
+
 struct Job {
     Invocation invocation;
     Scheduler::Done done;
-    std::string log;  // this invocation's log so far
+    logs::InvocationLog log;  // this invocation's log: what the LogStore has not got, the tail
+    ConcurrencyLimits::Lease lease;
+    /// The qualifier whose provisioned environments serve the job first; "" for on-demand.
+    std::string provisioned;
 };
 
 /// What every pool shares; outlives the Scheduler while handlers still hold environments.
 struct Core {
     Core(asio::io_context& io_context, Settings s)
-        : io(io_context), settings(std::move(s)), log_store(settings.data_dir) {
+        : io(io_context),
+          settings(std::move(s)),
+          log_store(settings.data_dir),
+          limits(settings.account_concurrency) {
         try {
             runtimes = RuntimeTable::load(settings.runtimes_dir);
         } catch (const std::exception& e) {
@@ -109,7 +128,7 @@ struct Core {
 
     /// Releases the job's concurrency slot and answers it. Exactly once per admitted job.
     void finish(Job& job, InvocationOutcome outcome) {
-        in_flight.fetch_sub(1, std::memory_order_relaxed);
+        job.lease.release();
         auto done = std::move(job.done);
         done(std::move(outcome));
     }
@@ -119,10 +138,21 @@ struct Core {
     std::optional<RuntimeTable> runtimes;
     std::string runtimes_error;
     logs::LogStore log_store;
-    std::atomic<unsigned> in_flight{0};
+    ConcurrencyLimits limits;
+    const std::shared_ptr<const sandbox::Sandbox> sandboxing =
+        settings.sandboxing ? settings.sandboxing : sandbox::Sandbox::unconfined(settings.data_dir);
 };
 
 class Environment;
+
+/// One provisioned-concurrency allocation of a pool (Scheduler::provision).
+struct Provisioning {
+    std::string qualifier;
+    unsigned count = 0;
+    unsigned initialised = 0;
+    Scheduler::Provisioned done;  // empty once called
+    bool active = true;           // false once replaced, removed or failed
+};
 
 class Pool : public std::enable_shared_from_this<Pool> {
 public:
@@ -145,6 +175,12 @@ public:
     void drain();
     /// Server shutdown: fail bound jobs, kill and reap every process.
     void shutdown();
+    /// Starts `count` provisioned environments for `qualifier`, replacing earlier ones.
+    void provision(const std::string& qualifier, unsigned count, Scheduler::Provisioned done);
+    /// Stops the provisioned environments of `qualifier`.
+    void deprovision(const std::string& qualifier);
+    /// A provisioned environment ran its init (its first GET /next came without a job).
+    void on_initialised(Environment& env);
 
     const std::shared_ptr<Core> core;
     const std::shared_ptr<const FunctionVersionSpec> spec;
@@ -158,6 +194,14 @@ private:
     std::vector<Environment*> answered_;  // about to be idle: a job may wait for one
     std::vector<Environment*> stopped_;   // timed out: restartable with their TMPDIR
     bool draining_ = false;
+    std::map<std::string, std::shared_ptr<Provisioning>> provisions_;  // active, by qualifier
+
+    /// Takes the most recently listed environment of `list` serving `provisioning` (nullptr:
+    /// an on-demand one) out of it; nullptr if there is none.
+    Environment* take(std::vector<Environment*>& list, const Provisioning* provisioning);
+    void start_provisioned(const std::shared_ptr<Provisioning>& provisioning);
+    /// A provisioned environment failed its init: the allocation fails as a whole.
+    void fail_provisioning(const std::shared_ptr<Provisioning>& provisioning);
 };
 
 class Environment final : public runtime_api::Handler,
@@ -165,10 +209,11 @@ class Environment final : public runtime_api::Handler,
 public:
     enum class State { Stopped, Starting, Idle, Busy, Dead };
 
-    explicit Environment(std::shared_ptr<Pool> pool)
+    explicit Environment(std::shared_ptr<Pool> pool,
+                         std::shared_ptr<Provisioning> provisioning = nullptr)
         : pool_(std::move(pool)),
+          provisioning_(std::move(provisioning)),
           id_(util::uuid4()),
-          tmp_dir_(pool_->core->settings.data_dir / "envs" / id_ / "tmp"),
           log_stream_(
               logs::log_stream_name(std::chrono::system_clock::now(), pool_->spec->config.version)),
           deadline_(pool_->strand),
@@ -177,39 +222,57 @@ public:
           output_(pool_->strand) {}
 
     State state() const { return state_; }
+    /// Null for on-demand environments.
+    const std::shared_ptr<Provisioning>& provisioning() const { return provisioning_; }
+    /// The runtime has asked for an event at least once.
+    bool initialised() const { return initialised_; }
 
     /// Stopped -> Starting: spawns the runtime (re-initialising after a timeout) with `job`
-    /// bound; the job is handed once the runtime first asks for it.
-    void start(Job job) {
+    /// bound; the job is handed once the runtime first asks for it. Without a job (provisioned
+    /// concurrency) the environment turns Idle once its init is done.
+    void start(std::optional<Job> job) {
         invariant(state_ == State::Stopped, "start() on a stopped environment");
         invariant(!job_, "a stopped environment holds no job");
         reset_process();
         job_ = std::move(job);
         const auto& core = *pool_->core;
         try {
-            std::filesystem::create_directories(tmp_dir_);
+            if (!sandbox_) {  // kept across a re-init after a timeout, with its /tmp
+                const auto& config = pool_->spec->config;
+                sandbox_ =
+                    core.sandboxing->prepare(id_, config.memory_size, config.ephemeral_storage);
+            }
             listener_.emplace(pool_->strand, *this);
         } catch (const std::exception& e) {
-            fail(model::errors::service(
-                fmt::format("Cannot prepare an execution environment: {}", e.what())));
+            if (job_) {
+                fail(model::errors::service(
+                    fmt::format("Cannot prepare an execution environment: {}", e.what())));
+            }
             discard();
             return;
         }
         try {
             const LaunchContext context{core.settings.runtimes_dir,
                                         core.settings.endpoint_url,
-                                        tmp_dir_,
+                                        sandbox_->tmp_dir(),
                                         listener_->port(),
-                                        log_stream_};
+                                        log_stream_,
+                                        provisioning_ != nullptr,
+                                        sandbox_->task_root(pool_->spec->code_dir)};
+            sandbox_->boost_cpu(true);  // until the runtime's init is done (on_next)
             process_.emplace(
-                sandbox::Process::spawn(make_process_spec(*pool_->spec, pool_->command, context)));
+                sandbox::Process::spawn(make_process_spec(*pool_->spec, pool_->command, context),
+                                        sandbox_->confinement(pool_->spec->code_dir)));
+            oom_kills_at_spawn_ = sandbox_->oom_kills();
         } catch (const std::system_error& e) {
             // AWS words a missing or unusable entry point as Runtime.InvalidEntrypoint.
-            complete(
-                error_payload(
-                    "Runtime.InvalidEntrypoint",
-                    fmt::format("RequestId: {} Error: {}", job_->invocation.request_id, e.what())),
-                kUnhandled);
+            if (job_) {
+                complete(error_payload(
+                             "Runtime.InvalidEntrypoint",
+                             fmt::format(
+                                 "RequestId: {} Error: {}", job_->invocation.request_id, e.what())),
+                         kUnhandled);
+            }
             discard();
             return;
         }
@@ -260,10 +323,13 @@ public:
         if (process_) {
             process_->kill_group();
         }
+        if (sandbox_) {
+            sandbox_->kill_all();  // also what left the process group
+        }
         if (wait || !process_ || exit_status_) {
             reset_process();
-            remove_tmp();
-        }  // else the exit watch reaps it, then removes the tmp dir
+            release_sandbox();
+        }  // else the exit watch reaps it, then releases the sandbox
         pool_->remove(*this);
     }
 
@@ -273,7 +339,19 @@ public:
         if (state_ == State::Starting) {
             // Init Duration: spawn to the first GET /next (facts §3.5).
             init_duration_ms_ = milliseconds_between(spawned_at_, Clock::now());
+            end_init_boost();
             deadline_.cancel();
+            initialised_ = true;
+            if (!job_) {
+                // Provisioned: initialised ahead of any invocation, so no REPORT shows an
+                // Init Duration (facts §3.6).
+                init_duration_ms_.reset();
+                state_ = State::Idle;
+                idle_since_ = Clock::now();
+                pool_->on_initialised(*this);
+                pool_->on_idle(*this);
+                return;
+            }
             state_ = State::Busy;
             hand();
         } else if (state_ == State::Busy && job_ && !started_at_) {
@@ -300,7 +378,7 @@ public:
         }
         handing_ = false;
         if (exit_status_) {
-            complete(exit_error_payload(job_->invocation.request_id, *exit_status_), kUnhandled);
+            complete_exited(*exit_status_);
             discard();
         }
     }
@@ -360,7 +438,8 @@ private:
     /// Armed once per idle period at most; re-arms itself while the environment keeps being
     /// used, so a warm invoke costs no timer operation.
     void arm_keep_alive() {
-        if (keep_alive_armed_) {
+        // AWS: provisioned environments are never evicted for idleness (facts §3.6).
+        if (keep_alive_armed_ || provisioning_) {
             return;
         }
         keep_alive_armed_ = true;
@@ -415,6 +494,9 @@ private:
                 const std::string_view text(buffer.data(), static_cast<std::size_t>(n));
                 if (job_) {
                     job_->log.append(text);
+                    if (auto full = job_->log.take_if_full()) {
+                        pool_->core->log_store.append(pool_->log_scope, std::move(*full));
+                    }
                 } else {
                     pool_->core->log_store.append(pool_->log_scope, std::string(text));
                 }
@@ -444,7 +526,7 @@ private:
                 return;
             case State::Dead:
                 reset_process();
-                remove_tmp();
+                release_sandbox();
                 return;
             case State::Busy:
                 if (job_ && !started_at_) {
@@ -458,14 +540,16 @@ private:
                     return;
                 }
                 if (job_) {
-                    complete(exit_error_payload(job_->invocation.request_id, *status), kUnhandled);
+                    complete_exited(*status);
                 }
                 discard();
                 return;
             case State::Starting:
                 // The job never reached the runtime, but it is the invocation AWS reports the
                 // init crash to (facts §3.5: a missing wrapper is "exit status 127").
-                complete(exit_error_payload(job_->invocation.request_id, *status), kUnhandled);
+                if (job_) {
+                    complete_exited(*status);
+                }
                 discard();
                 return;
             case State::Idle:
@@ -478,11 +562,13 @@ private:
         if (state_ != State::Starting) {
             return;
         }
-        fail(model::errors::service(fmt::format(
-            "The execution environment of function {} timed out during startup: its runtime did "
-            "not call GET /2018-06-01/runtime/invocation/next within {} ms",
-            pool_->spec->config.function_name,
-            pool_->core->settings.start_timeout.count())));
+        if (job_) {
+            fail(model::errors::service(fmt::format(
+                "The execution environment of function {} timed out during startup: its runtime "
+                "did not call GET /2018-06-01/runtime/invocation/next within {} ms",
+                pool_->spec->config.function_name,
+                pool_->core->settings.start_timeout.count())));
+        }
         discard();
     }
 
@@ -561,7 +647,9 @@ private:
     }
 
     /// Answers the bound job with a result: END and REPORT close its log (facts §3.5).
-    void complete(std::string payload, std::optional<std::string> function_error) {
+    void complete(std::string payload,
+                  std::optional<std::string> function_error,
+                  std::optional<std::string> report_error = std::nullopt) {
         invariant(job_.has_value(), "complete() needs a job");
         drain_output();
         Job job = std::move(*job_);
@@ -576,12 +664,13 @@ private:
             logs::report_line({id,
                                started_at_ ? milliseconds_between(*started_at_, Clock::now()) : 0.0,
                                config.memory_size,
-                               process_ ? logs::max_memory_used_mb(process_->pid()) : 0,
-                               std::exchange(init_duration_ms_, std::nullopt)}));
+                               max_memory_used_mb(),
+                               std::exchange(init_duration_ms_, std::nullopt)},
+                              report_error.value_or("")));
         started_at_.reset();
-        pool_->core->log_store.append(pool_->log_scope, job.log);
+        pool_->core->log_store.append(pool_->log_scope, job.log.take());
         InvocationResult result{
-            std::move(payload), std::move(function_error), config.version, std::move(job.log)};
+            std::move(payload), std::move(function_error), config.version, job.log.tail()};
         if (state_ == State::Busy) {
             pool_->on_answered(*this);
         }
@@ -595,8 +684,8 @@ private:
         handing_ = false;
         ++epoch_;
         deadline_.cancel();
-        if (!job.log.empty()) {
-            pool_->core->log_store.append(pool_->log_scope, std::move(job.log));
+        if (std::string rest = job.log.take(); !rest.empty()) {
+            pool_->core->log_store.append(pool_->log_scope, std::move(rest));
         }
         pool_->core->finish(job, InvocationOutcome{std::nullopt, std::move(error)});
     }
@@ -616,14 +705,44 @@ private:
         handing_ = false;
     }
 
-    void remove_tmp() {
-        std::error_code ignored;
-        std::filesystem::remove_all(tmp_dir_.parent_path(), ignored);
+    /// The function's CPU share applies from here on (the init ran with the quota lifted).
+    void end_init_boost() {
+        try {
+            sandbox_->boost_cpu(false);
+        } catch (const std::system_error& e) {
+            spdlog::warn("sandbox: {}", e.what());
+        }
+    }
+
+    /// Removes the environment's cgroup, /tmp and directory (sandbox::EnvironmentSandbox).
+    void release_sandbox() { sandbox_.reset(); }
+
+    /// Answers the bound job for a runtime that exited with `status`: Runtime.OutOfMemory when
+    /// the environment saw an OOM kill since the spawn, else Runtime.ExitError (facts §3.5).
+    void complete_exited(int status) {
+        const auto& request_id = job_->invocation.request_id;
+        if (sandbox_ && sandbox_->oom_kills() > oom_kills_at_spawn_) {
+            complete(out_of_memory_payload(request_id, status), kUnhandled, kOutOfMemory);
+        } else {
+            complete(exit_error_payload(request_id, status), kUnhandled);
+        }
+    }
+
+    /// Max Memory Used: the environment's cgroup peak, else the runtime process's VmHWM.
+    int max_memory_used_mb() const {
+        if (const auto peak = sandbox_ ? sandbox_->max_memory_used_mb() : std::nullopt) {
+            return *peak;
+        }
+        return process_ ? logs::max_memory_used_mb(process_->pid()) : 0;
     }
 
     const std::shared_ptr<Pool> pool_;
+    const std::shared_ptr<Provisioning> provisioning_;  // null: on-demand
+    bool initialised_ = false;
     const std::string id_;
-    const std::filesystem::path tmp_dir_;  // <data-dir>/envs/<id>/tmp, kept across re-inits
+    // Its cgroup and /tmp (<data-dir>/envs/<id>/), kept across re-inits after a timeout.
+    std::unique_ptr<sandbox::EnvironmentSandbox> sandbox_;
+    std::uint64_t oom_kills_at_spawn_ = 0;
     const std::string log_stream_;
     State state_ = State::Stopped;
     // Invariant: job_ is set in Starting, and in Busy until the runtime answers; never in
@@ -646,38 +765,118 @@ private:
 };
 
 void Pool::dispatch(Job job) {
-    if (!idle_.empty()) {
-        Environment* env = idle_.back();
-        idle_.pop_back();
-        env->run(std::move(job));
-        return;
+    // AWS: a provisioned lease is served by its qualifier's environments first (facts §3.6);
+    // should none be there (one is being replaced), the job runs on an on-demand one.
+    const Provisioning* provisioning = nullptr;
+    if (const auto it = provisions_.find(job.provisioned); it != provisions_.end()) {
+        provisioning = it->second.get();
     }
-    if (!answered_.empty()) {
-        Environment* env = answered_.back();
-        answered_.pop_back();
-        env->enqueue(std::move(job));
-        return;
+    const std::array<const Provisioning*, 2> kinds{provisioning, nullptr};
+    for (std::size_t i = provisioning != nullptr ? 0 : 1; i < kinds.size(); ++i) {
+        if (Environment* env = take(idle_, kinds[i])) {
+            env->run(std::move(job));
+            return;
+        }
+        if (Environment* env = take(answered_, kinds[i])) {
+            env->enqueue(std::move(job));
+            return;
+        }
+        if (Environment* env = take(stopped_, kinds[i])) {
+            env->start(std::move(job));
+            return;
+        }
     }
-    if (!stopped_.empty()) {
-        Environment* env = stopped_.back();
-        stopped_.pop_back();
-        env->start(std::move(job));
-        return;
-    }
-    // One invocation per environment: no idle one means a new one (bounded by the account
-    // concurrency already taken in invoke()).
+    // One invocation per environment: no idle one means a new one (bounded by the concurrency
+    // lease already taken in invoke()).
     auto env = std::make_shared<Environment>(shared_from_this());
     envs_.push_back(env);
     env->start(std::move(job));
 }
 
+Environment* Pool::take(std::vector<Environment*>& list, const Provisioning* provisioning) {
+    for (auto it = list.rbegin(); it != list.rend(); ++it) {
+        if ((*it)->provisioning().get() == provisioning) {
+            Environment* env = *it;
+            list.erase(std::next(it).base());
+            return env;
+        }
+    }
+    return nullptr;
+}
+
+/// A provisioned environment whose provisioning was replaced or removed.
+bool retired(const Environment& env) {
+    return env.provisioning() && !env.provisioning()->active;
+}
+
 void Pool::on_idle(Environment& env) {
     std::erase(answered_, &env);
-    if (draining_) {
+    if (draining_ || retired(env)) {
         env.discard();
         return;
     }
     idle_.push_back(&env);
+}
+
+void Pool::on_initialised(Environment& env) {
+    Provisioning& provisioning = *env.provisioning();
+    if (provisioning.active && ++provisioning.initialised == provisioning.count &&
+        provisioning.done) {
+        std::exchange(provisioning.done, nullptr)(true);
+    }
+}
+
+void Pool::start_provisioned(const std::shared_ptr<Provisioning>& provisioning) {
+    auto env = std::make_shared<Environment>(shared_from_this(), provisioning);
+    envs_.push_back(env);
+    env->start(std::nullopt);
+}
+
+void Pool::provision(const std::string& qualifier, unsigned count, Scheduler::Provisioned done) {
+    deprovision(qualifier);
+    if (draining_) {
+        return;
+    }
+    auto provisioning =
+        std::make_shared<Provisioning>(Provisioning{qualifier, count, 0, std::move(done)});
+    provisions_[qualifier] = provisioning;
+    for (unsigned i = 0; i < count && provisioning->active; ++i) {
+        start_provisioned(provisioning);
+    }
+}
+
+void Pool::deprovision(const std::string& qualifier) {
+    const auto it = provisions_.find(qualifier);
+    if (it == provisions_.end()) {
+        return;
+    }
+    const auto provisioning = it->second;
+    provisions_.erase(it);
+    provisioning->active = false;
+    provisioning->done = nullptr;
+    // Busy ones follow when their invocation ends (on_idle, on_stopped).
+    for (const auto& env : std::vector<std::shared_ptr<Environment>>(envs_)) {
+        if (env->provisioning() == provisioning && env->state() != Environment::State::Busy) {
+            env->discard();
+        }
+    }
+}
+
+void Pool::fail_provisioning(const std::shared_ptr<Provisioning>& provisioning) {
+    provisioning->active = false;
+    if (const auto it = provisions_.find(provisioning->qualifier);
+        it != provisions_.end() && it->second == provisioning) {
+        provisions_.erase(it);
+    }
+    auto done = std::exchange(provisioning->done, nullptr);
+    for (const auto& env : std::vector<std::shared_ptr<Environment>>(envs_)) {
+        if (env->provisioning() == provisioning) {
+            env->discard();
+        }
+    }
+    if (done) {
+        done(false);
+    }
 }
 
 void Pool::on_answered(Environment& env) {
@@ -686,7 +885,7 @@ void Pool::on_answered(Environment& env) {
 
 void Pool::on_stopped(Environment& env) {
     std::erase(answered_, &env);
-    if (draining_) {
+    if (draining_ || retired(env)) {
         env.discard();
         return;
     }
@@ -698,6 +897,19 @@ void Pool::remove(Environment& env) {
     std::erase(answered_, &env);
     std::erase(stopped_, &env);
     std::erase_if(envs_, [&](const auto& e) { return e.get() == &env; });
+    const std::shared_ptr<Provisioning> provisioning = env.provisioning();
+    if (!provisioning || !provisioning->active || draining_) {
+        return;
+    }
+    if (!env.initialised()) {
+        // AWS: an init that fails fails the allocation: FAILED (facts §3.6). A replacement
+        // failing after READY just leaves one environment fewer.
+        if (provisioning->done) {
+            fail_provisioning(provisioning);
+        }
+    } else {
+        start_provisioned(provisioning);  // keep the allocation whole
+    }
 }
 
 void Pool::drain() {
@@ -720,6 +932,8 @@ void Pool::shutdown() {
 }
 
 using PoolKey = std::tuple<std::string, std::string, std::string, std::string>;
+/// (account, region, function, qualifier) of a provisioned-concurrency allocation.
+using ProvisionKey = PoolKey;
 
 }  // namespace
 
@@ -737,6 +951,14 @@ struct Scheduler::Impl {
             sandbox::reap_orphans();
             watch_children();
         });
+    }
+
+    /// Drains `pool` (superseded or retired); it stays reachable for shutdown. Caller holds
+    /// `mutex`.
+    void retire_locked(const std::shared_ptr<Pool>& pool) {
+        std::erase_if(retired, [](const auto& weak) { return weak.expired(); });
+        retired.push_back(pool);
+        asio::post(pool->strand, [pool] { pool->drain(); });
     }
 
     /// The pool of `spec`'s revision. A new revision drains the pool of the previous one.
@@ -762,9 +984,7 @@ struct Scheduler::Impl {
             return pool;
         }
         if (pool) {
-            std::erase_if(retired, [](const auto& weak) { return weak.expired(); });
-            retired.push_back(pool);
-            asio::post(pool->strand, [old = pool] { old->drain(); });
+            retire_locked(pool);
         }
         pool = std::make_shared<Pool>(core, spec, *command);
         return pool;
@@ -775,6 +995,7 @@ struct Scheduler::Impl {
     std::mutex mutex;
     std::map<PoolKey, std::shared_ptr<Pool>> pools;
     std::vector<std::weak_ptr<Pool>> retired;  // superseded, draining: shut down with the rest
+    std::map<ProvisionKey, std::weak_ptr<Pool>> provisioned;  // where each allocation lives
     bool stopped = false;
 };
 
@@ -808,6 +1029,18 @@ Scheduler::~Scheduler() {
     impl_->child_signals.cancel(ignored);
 }
 
+void Scheduler::retire(const std::shared_ptr<const FunctionVersionSpec>& spec) {
+    const auto& config = spec->config;
+    std::lock_guard lock(impl_->mutex);
+    const auto it = impl_->pools.find(
+        PoolKey{spec->scope.account, spec->scope.region, config.function_name, config.version});
+    // Another revision's pool: this one was superseded, and drained, already.
+    if (it != impl_->pools.end() && it->second->spec->config.revision_id == config.revision_id) {
+        impl_->retire_locked(it->second);
+        impl_->pools.erase(it);
+    }
+}
+
 void Scheduler::shutdown() {
     std::lock_guard lock(impl_->mutex);
     impl_->stopped = true;
@@ -826,24 +1059,79 @@ void Scheduler::invoke(std::shared_ptr<const FunctionVersionSpec> spec,
             done(InvocationOutcome{std::nullopt, std::move(error)});
         });
     };
-    if (core.in_flight.fetch_add(1, std::memory_order_relaxed) >=
-        core.settings.account_concurrency) {
-        core.in_flight.fetch_sub(1, std::memory_order_relaxed);
-        // AWS: the account-level throttle reason (facts §3.6).
-        answer_now(model::errors::too_many_requests("ConcurrentInvocationLimitExceeded"));
+    const std::string_view qualifier =
+        invocation.qualifier ? std::string_view(*invocation.qualifier) : std::string_view();
+    auto acquired = core.limits.acquire(spec->scope, spec->config.function_name, qualifier);
+    if (!acquired.lease) {
+        // AWS: "Rate Exceeded." with the Reason of the exhausted limit (facts §3.6).
+        answer_now(model::errors::too_many_requests(std::string(acquired.throttle_reason)));
         return;
     }
+    std::string provisioned(acquired.lease.kind() == LeaseKind::Provisioned ? qualifier
+                                                                            : std::string_view());
     std::string error;
     auto pool = impl_->pool_for(spec, error);
     if (!pool) {
-        core.in_flight.fetch_sub(1, std::memory_order_relaxed);
         answer_now(model::errors::service(std::move(error)));
         return;
     }
     asio::post(pool->strand,
-               [pool, job = Job{std::move(invocation), std::move(done), {}}]() mutable {
-                   pool->dispatch(std::move(job));
-               });
+               [pool,
+                job = Job{std::move(invocation),
+                          std::move(done),
+                          {},
+                          std::move(acquired.lease),
+                          std::move(provisioned)}]() mutable { pool->dispatch(std::move(job)); });
+}
+
+ConcurrencyLimits& Scheduler::limits() {
+    return impl_->core->limits;
+}
+
+void Scheduler::provision(std::shared_ptr<const FunctionVersionSpec> spec,
+                          const std::string& qualifier,
+                          unsigned count,
+                          Provisioned done) {
+    std::string error;
+    auto pool = impl_->pool_for(spec, error);
+    if (!pool) {
+        spdlog::warn("cannot provision {}:{}: {}", spec->config.function_name, qualifier, error);
+        asio::post(impl_->core->io, [done = std::move(done)] { done(false); });
+        return;
+    }
+    std::shared_ptr<Pool> previous;
+    {
+        std::lock_guard lock(impl_->mutex);
+        auto& slot = impl_->provisioned[ProvisionKey{
+            spec->scope.account, spec->scope.region, spec->config.function_name, qualifier}];
+        previous = slot.lock();
+        slot = pool;
+    }
+    if (previous && previous != pool) {  // an alias moved to another version
+        asio::post(previous->strand, [previous, qualifier] { previous->deprovision(qualifier); });
+    }
+    asio::post(pool->strand, [pool, qualifier, count, done = std::move(done)]() mutable {
+        pool->provision(qualifier, count, std::move(done));
+    });
+}
+
+void Scheduler::deprovision(const model::Scope& scope,
+                            const std::string& function,
+                            const std::string& qualifier) {
+    std::shared_ptr<Pool> pool;
+    {
+        std::lock_guard lock(impl_->mutex);
+        const auto it =
+            impl_->provisioned.find(ProvisionKey{scope.account, scope.region, function, qualifier});
+        if (it == impl_->provisioned.end()) {
+            return;
+        }
+        pool = it->second.lock();
+        impl_->provisioned.erase(it);
+    }
+    if (pool) {
+        asio::post(pool->strand, [pool, qualifier] { pool->deprovision(qualifier); });
+    }
 }
 
 }  // namespace lambdahost::scheduler

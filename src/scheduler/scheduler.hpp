@@ -17,6 +17,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "sandbox/sandbox.hpp"
+#include "scheduler/concurrency.hpp"
 #include "scheduler/invocation.hpp"
 
 namespace lambdahost::scheduler {
@@ -28,6 +30,8 @@ struct Settings {
     std::chrono::milliseconds keep_alive{std::chrono::minutes(10)};
     std::chrono::milliseconds start_timeout{std::chrono::seconds(20)};
     unsigned account_concurrency = 1000;
+    /// Confines every environment; null: unconfined (sandbox::Sandbox::unconfined).
+    std::shared_ptr<const sandbox::Sandbox> sandboxing;
 };
 
 class Scheduler {
@@ -39,7 +43,35 @@ public:
     Scheduler& operator=(const Scheduler&) = delete;
 
     using Done = std::function<void(InvocationOutcome)>;
+    /// Takes a concurrency lease (limits()) or answers 429 TooManyRequestsException, then runs
+    /// the invocation.
     void invoke(std::shared_ptr<const FunctionVersionSpec> spec, Invocation invocation, Done done);
+
+    /// The leases of every invocation; the control plane configures each function's limits.
+    ConcurrencyLimits& limits();
+
+    /// Provisioned concurrency (facts §3.6): starts `count` environments of `spec` that run
+    /// their init without an invocation, carry AWS_LAMBDA_INITIALIZATION_TYPE=
+    /// provisioned-concurrency, are never evicted for idleness and serve the invocations that
+    /// hold a provisioned lease of `qualifier` first. Replaces an earlier provisioning of the
+    /// same (scope, function, qualifier). `done(true)` once all are initialised; `done(false)`
+    /// when one fails its init, and the others are stopped. Called at most once, on an io
+    /// thread; not called when the provisioning is replaced or removed first.
+    using Provisioned = std::function<void(bool ready)>;
+    void provision(std::shared_ptr<const FunctionVersionSpec> spec,
+                   const std::string& qualifier,
+                   unsigned count,
+                   Provisioned done);
+    /// Stops the provisioned environments of (scope, function, qualifier): idle ones now, busy
+    /// ones when their invocation ends.
+    void deprovision(const model::Scope& scope,
+                     const std::string& function,
+                     const std::string& qualifier);
+
+    /// The environments of `spec`'s revision are no longer wanted (its version was deleted, or
+    /// an update superseded it): idle ones stop now, busy ones when their invocation ends.
+    /// Then the pool lets go of the spec (and of its code_pin).
+    void retire(const std::shared_ptr<const FunctionVersionSpec>& spec);
 
     /// Stops every environment now (server shutdown).
     void shutdown();

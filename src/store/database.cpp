@@ -163,6 +163,17 @@ struct Database::Impl {
     struct Pending {
         std::vector<Write> batch;
         std::promise<void> durable;
+        Settled on_settled;  // set instead of using `durable` (submit with a callback)
+
+        void settle(std::exception_ptr error) {
+            if (on_settled) {
+                on_settled(error);
+            } else if (error) {
+                durable.set_exception(error);
+            } else {
+                durable.set_value();
+            }
+        }
     };
 
     explicit Impl(std::filesystem::path path) : file(std::move(path)) {
@@ -238,12 +249,12 @@ struct Database::Impl {
             }
             // The group shared one transaction, so every batch in it failed.
             for (Pending& pending : group) {
-                pending.durable.set_exception(std::current_exception());
+                pending.settle(std::current_exception());
             }
             return;
         }
         for (Pending& pending : group) {
-            pending.durable.set_value();
+            pending.settle(nullptr);
         }
     }
 
@@ -320,7 +331,7 @@ std::optional<std::string> Database::get(const std::string& kind, const std::str
 }
 
 std::future<void> Database::submit(std::vector<Write> batch) {
-    Impl::Pending pending{std::move(batch), {}};
+    Impl::Pending pending{std::move(batch), {}, nullptr};
     auto future = pending.durable.get_future();
     {
         std::lock_guard lock(impl_->queue_mutex);
@@ -328,6 +339,14 @@ std::future<void> Database::submit(std::vector<Write> batch) {
     }
     impl_->queue_ready.notify_one();
     return future;
+}
+
+void Database::submit(std::vector<Write> batch, Settled on_settled) {
+    {
+        std::lock_guard lock(impl_->queue_mutex);
+        impl_->queue.push_back(Impl::Pending{std::move(batch), {}, std::move(on_settled)});
+    }
+    impl_->queue_ready.notify_one();
 }
 
 }  // namespace lambdahost::store

@@ -10,7 +10,9 @@
 // callers that wait on the future must not be io threads.
 #pragma once
 
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -53,6 +55,12 @@ public:
 
     /// submit() and wait.
     void commit(std::vector<Write> batch) { submit(std::move(batch)).get(); }
+
+    /// submit() for callers that must not wait (io threads): `on_settled` runs on the writer
+    /// thread once the batch is durable (with nullptr) or failed (with the exception), in the
+    /// same group commit as any other batch. It must be short and must not throw or block.
+    using Settled = std::function<void(std::exception_ptr error)>;
+    void submit(std::vector<Write> batch, Settled on_settled);
 
 private:
     struct Impl;

@@ -7,6 +7,8 @@
 #include "lambdahost/runtime.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
@@ -28,6 +30,9 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::string_view kApiPrefix = "/2018-06-01/runtime";
+// GET /next answered with something other than 200 this many times in a row: give up. (AWS's
+// aws-lambda-cpp also retries a failed GET /next a few times before exiting.)
+constexpr int kMaxNextAttempts = 3;
 
 struct Endpoint {
     std::string host;
@@ -105,6 +110,16 @@ std::string header_or_empty(const http::response<http::string_body>& response,
     return found == response.end() ? std::string() : std::string(found->value());
 }
 
+/// Epoch milliseconds; a missing or garbled value means no known deadline (time_point::max()).
+std::chrono::system_clock::time_point parse_deadline(std::string_view text) {
+    long long ms = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (error != std::errc() || end != text.data() + text.size() || ms <= 0) {
+        return std::chrono::system_clock::time_point::max();
+    }
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
 InvocationRequest to_invocation(http::response<http::string_body>&& response) {
     InvocationRequest request;
     request.request_id = header_or_empty(response, "Lambda-Runtime-Aws-Request-Id");
@@ -112,9 +127,7 @@ InvocationRequest to_invocation(http::response<http::string_body>&& response) {
     request.xray_trace_id = header_or_empty(response, "Lambda-Runtime-Trace-Id");
     request.client_context = header_or_empty(response, "Lambda-Runtime-Client-Context");
     request.cognito_identity = header_or_empty(response, "Lambda-Runtime-Cognito-Identity");
-    const std::string deadline_ms = header_or_empty(response, "Lambda-Runtime-Deadline-Ms");
-    request.deadline = std::chrono::system_clock::time_point(
-        std::chrono::milliseconds(deadline_ms.empty() ? 0 : std::stoll(deadline_ms)));
+    request.deadline = parse_deadline(header_or_empty(response, "Lambda-Runtime-Deadline-Ms"));
     request.payload = std::move(response.body());
     return request;
 }
@@ -161,12 +174,27 @@ InvocationResponse InvocationResponse::failure(std::string error_message, std::s
 void run_handler(const std::function<InvocationResponse(const InvocationRequest&)>& handler) {
     Connection connection(runtime_api_endpoint());
     const std::string next_target = std::string(kApiPrefix) + "/invocation/next";
+    int refused = 0;
     for (;;) {
         http::request<http::string_body> next(http::verb::get, next_target, 11);
         auto delivered = connection.exchange(next);
         if (!delivered) {
             return;
         }
+        if (delivered->result() != http::status::ok) {
+            // Not an invocation: say so in the function's log, retry a few times, then stop.
+            std::fprintf(stderr,
+                         "lambdahost runtime: GET %s returned %u: %s\n",
+                         next_target.c_str(),
+                         delivered->result_int(),
+                         delivered->body().c_str());
+            if (++refused == kMaxNextAttempts) {
+                std::fprintf(stderr, "lambdahost runtime: giving up after %d attempts\n", refused);
+                return;
+            }
+            continue;
+        }
+        refused = 0;
         const InvocationRequest request = to_invocation(std::move(*delivered));
         if (request.xray_trace_id.empty()) {
             ::unsetenv("_X_AMZN_TRACE_ID");

@@ -111,4 +111,10 @@ def test_query_flag_selects_the_operation(server):
 def test_health(server):
     response = server.request("GET", "/health", sign=False)
     assert response.status == 200
-    assert response.json() == {"status": "ok"}
+    body = response.json()
+    assert body["status"] == "ok"
+    # What the sandbox enforces on this host (issue 7): every limit is listed on one side.
+    sandbox = body["sandbox"]
+    assert sandbox["isolation"] in ("namespace", "process")
+    assert set(sandbox["enforced"]) | set(sandbox["unenforced"]) == {
+        "memory", "cpu", "pids", "ephemeral-storage", "isolation"}

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """No orphans (issue 4 §8): after the server is stopped, with SIGTERM or killed with SIGKILL
 (only the server's pid, not its process group), none of the function processes it started is
-left running. The functions report their own pids; the sweep also looks for any process whose
-command line or environment names the server's data dir (the runtimes' children, such as the
-bash bootstrap's parked curl, carry it in LAMBDA_TASK_ROOT and TMPDIR)."""
+left running. The functions carry a unique environment variable, inherited by everything they
+start (the bash bootstrap's parked curl too): the sweep looks for any process whose environment
+or command line holds it or names the server's data dir. Pids reported by the functions would
+not do: in a namespace sandbox a function sees its own pid namespace."""
 
 import os
 import pathlib
 import signal
 import time
+import uuid
 
 import pytest
 
@@ -65,26 +67,26 @@ def processes_naming(texts):
     return found
 
 
-def survivors(pids, data_dir_names):
-    left = {pid: "(function process)" for pid in pids if is_running(pid)}
-    left.update(processes_naming(data_dir_names))
-    return left
+def survivors(needles):
+    return processes_naming(needles)
 
 
 @pytest.mark.parametrize("stop_signal", ["SIGKILL", "SIGTERM"])
 def test_no_function_process_survives_the_server(tmp_path_factory, stop_signal):
     server = server_module.Server(tmp_path_factory.mktemp("orphans"), SERVER_ARGS).start()
-    data_dir_names = {str(server.data_dir), os.path.realpath(server.data_dir)}
+    mark = f"LAMBDAHOST_ORPHAN_MARK={uuid.uuid4()}"
+    needles = {mark, str(server.data_dir), os.path.realpath(server.data_dir)}
+    variables = {"Environment": {"Variables": dict([mark.split("=")])}}
     left = {}
     try:
         client = server.client()
-        python = deploy(client, python_zip(PYTHON_PID), prefix="orphan-py")
+        python = deploy(client, python_zip(PYTHON_PID), prefix="orphan-py", **variables)
         provided = deploy(client, provided_zip(BASH_PID), runtime="provided.al2023",
-                          handler="unused.handler", prefix="orphan-provided")
-        pids = {invoke_ok(client, python, {}), invoke_ok(client, provided, {})}
-        assert all(is_running(pid) for pid in pids), pids
-        # The sweep must see the environments, or its silence afterwards would prove nothing.
-        assert pids <= set(processes_naming(data_dir_names))
+                          handler="unused.handler", prefix="orphan-provided", **variables)
+        invoke_ok(client, python, {})
+        invoke_ok(client, provided, {})
+        # The sweep must see both runtimes, or its silence afterwards would prove nothing.
+        assert len(processes_naming({mark})) >= 2, processes_naming({mark})
 
         if stop_signal == "SIGKILL":
             os.kill(server.process.pid, signal.SIGKILL)
@@ -93,10 +95,10 @@ def test_no_function_process_survives_the_server(tmp_path_factory, stop_signal):
             server.stop()  # SIGTERM, exit 0 required
 
         deadline = time.monotonic() + SETTLE_SECONDS
-        left = survivors(pids, data_dir_names)
+        left = survivors(needles)
         while left and time.monotonic() < deadline:
             time.sleep(0.05)
-            left = survivors(pids, data_dir_names)
+            left = survivors(needles)
         assert not left, (
             f"{len(left)} process(es) still running {SETTLE_SECONDS} s after {stop_signal} "
             f"of the server: {left}"

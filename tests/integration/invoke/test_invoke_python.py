@@ -35,15 +35,17 @@ def handler(event, context):
     return event
 """
 
+# A runtime process's identity: its pid would not do, every namespace sandbox has its own pids.
 COUNTER = """
-import os
+import uuid
 
 count = 0
+RUNTIME = uuid.uuid4().hex
 
 def handler(event, context):
     global count
     count += 1
-    return {"count": count, "pid": os.getpid()}
+    return {"count": count, "pid": RUNTIME}
 """
 
 
@@ -159,8 +161,10 @@ def test_timeout_payload_keeps_tmp_and_restarts_the_runtime(lambda_client):
     import json
     import os
     import time
+    import uuid
 
     count = 0
+    RUNTIME = uuid.uuid4().hex  # not the pid: each sandbox has its own pid namespace
 
     def handler(event, context):
         global count
@@ -168,10 +172,10 @@ def test_timeout_payload_keeps_tmp_and_restarts_the_runtime(lambda_client):
         marker = os.path.join(os.environ["TMPDIR"], "marker.json")
         if event.get("sleep"):
             with open(marker, "w") as out:
-                json.dump({"pid": os.getpid(), "count": count}, out)
+                json.dump({"pid": RUNTIME, "count": count}, out)
             time.sleep(event["sleep"])
         with open(marker) as saved:
-            return {"pid": os.getpid(), "count": count, "saved": json.load(saved)}
+            return {"pid": RUNTIME, "count": count, "saved": json.load(saved)}
     """
     name = deploy(lambda_client, python_zip(source), prefix="py-timeout", Timeout=1)
     started = time.monotonic()
@@ -210,6 +214,12 @@ def test_environment_variables_visible_to_the_handler(lambda_client, server):
     assert env["AWS_DEFAULT_REGION"] == "us-east-1"
     assert env["_HANDLER"] == "lambda_function.handler"
     assert env["LAMBDA_TASK_ROOT"] == seen["cwd"]
+    if server.isolation() == "namespace":
+        # AWS's paths (facts §3.10): the code at /var/task, a private /tmp.
+        assert env["LAMBDA_TASK_ROOT"] == "/var/task"
+        assert env["TMPDIR"] == "/tmp"
+    else:
+        assert os.path.realpath(env["TMPDIR"]).startswith(os.path.realpath(server.data_dir))
     assert env["TZ"] == ":UTC"
     assert env["LANG"] == "en_US.UTF-8"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
@@ -223,7 +233,6 @@ def test_environment_variables_visible_to_the_handler(lambda_client, server):
     assert env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
     for credential in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         assert env[credential], credential
-    assert os.path.realpath(env["TMPDIR"]).startswith(os.path.realpath(server.data_dir))
     assert env["MY_SETTING"] == "from-environment"
     assert env["OTHER"] == "x=y z"
     # Nothing is inherited from the server's own environment (pytest's variable reached it).
@@ -399,12 +408,14 @@ def test_missing_function_is_404_with_the_latest_arn(lambda_client):
 
 def test_twenty_parallel_invokes_run_in_twenty_environments(lambda_client, server):
     source = """
-    import os
     import time
+    import uuid
+
+    RUNTIME = uuid.uuid4().hex  # not the pid: each sandbox has its own pid namespace
 
     def handler(event, context):
         time.sleep(1)
-        return os.getpid()
+        return RUNTIME
     """
     name = deploy(lambda_client, python_zip(source), prefix="py-parallel")
     parallel = 20

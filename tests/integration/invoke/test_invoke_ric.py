@@ -18,7 +18,8 @@ import tempfile
 
 import pytest
 
-from invoke_support import deploy, invoke, invoke_ok, provided_zip, unhandled_error
+from invoke_support import SERVER_ARGS, deploy, invoke, invoke_ok, provided_zip, unhandled_error
+from support import server as server_module
 from support.clients import function_arn
 
 RIC_DIR = pathlib.Path(__file__).with_name("ric")
@@ -99,6 +100,20 @@ def install_ric():
         if staging.exists():
             shutil.rmtree(staging)
     return target / RIC_ENTRY
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The client stays in a cache outside the package, which a namespace sandbox hides (as on
+    AWS, where a runtime sees only /var/task and /opt): this module's functions run with
+    `--isolation process`."""
+    started = server_module.Server(
+        tmp_path_factory.mktemp("lambdahost"), (*SERVER_ARGS, "--isolation", "process")
+    ).start()
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 @pytest.fixture(scope="module")

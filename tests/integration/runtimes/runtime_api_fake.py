@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """A small fake of the Lambda Runtime API (2018-06-01), to test runtime clients without lambdahost.
 
-`FakeRuntimeApi` serves GET /invocation/next (blocking until `invoke()` queues an event),
+`FakeRuntimeApi` serves GET /invocation/next (blocking until `invoke()` queues an event, or
+`refuse_next()` queues an error status),
 records POST /invocation/{id}/response|error and /init/error, and lets a test wait for each
 outcome. It runs a ThreadingHTTPServer on 127.0.0.1, port 0, in a daemon thread; HTTP/1.1 so
 clients keep their connection alive as they would against lambdahost. `RuntimeProcess` starts a
@@ -43,7 +44,7 @@ class Outcome:
 
 class FakeRuntimeApi:
     def __init__(self):
-        self._pending = queue.Queue()  # (request id, headers, payload) for GET next
+        self._pending = queue.Queue()  # (status, headers, payload) for GET next
         self._outcomes = {}  # request id ("init" for init errors) -> queue of Outcome
         self._lock = threading.Lock()
         self.connections = 0  # TCP connections accepted: 1 means the client kept alive
@@ -73,8 +74,8 @@ class FakeRuntimeApi:
             def do_GET(self):
                 if self.path != API + "/invocation/next":
                     return self._reply(404)
-                request_id, headers, payload = api._pending.get()
-                self._reply(200, payload, headers)
+                status, headers, payload = api._pending.get()
+                self._reply(status, payload, headers)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -108,8 +109,9 @@ class FakeRuntimeApi:
             return self._outcomes.setdefault(key, queue.Queue())
 
     def invoke(self, event, *, payload=None, timeout_ms=30000, client_context=None,
-               cognito_identity=None, trace_id=None, arn=None):
-        """Queues one invocation and returns its request id."""
+               cognito_identity=None, trace_id=None, arn=None, header_overrides=None):
+        """Queues one invocation and returns its request id. `header_overrides` replaces
+        headers ({name: value}; None removes the header)."""
         request_id = str(uuid.uuid4())
         headers = {
             "Content-Type": "application/json",
@@ -124,9 +126,19 @@ class FakeRuntimeApi:
             headers["Lambda-Runtime-Client-Context"] = json.dumps(client_context)
         if cognito_identity is not None:
             headers["Lambda-Runtime-Cognito-Identity"] = json.dumps(cognito_identity)
+        for name, value in (header_overrides or {}).items():
+            headers.pop(name, None)
+            if value is not None:
+                headers[name] = value
         body = payload if payload is not None else json.dumps(event).encode()
-        self._pending.put((request_id, headers, body))
+        self._pending.put((200, headers, body))
         return request_id
+
+    def refuse_next(self, status, times=1):
+        """The next `times` GET /invocation/next get `status` instead of an event."""
+        body = json.dumps({"errorMessage": "refused by the test", "errorType": "Refused"}).encode()
+        for _ in range(times):
+            self._pending.put((status, {"Content-Type": "application/json"}, body))
 
     def outcome(self, request_id, timeout=TIMEOUT_S):
         return self._outcome(request_id).get(timeout=timeout)

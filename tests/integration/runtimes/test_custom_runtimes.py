@@ -59,3 +59,27 @@ def test_cpp_client_exits_when_the_api_goes_away(fake_api, start_runtime):
     assert fake_api.call({"a": 1}).json() == {"a": 1}
     fake_api.close()
     assert runtime.wait() == 0
+
+
+@pytest.mark.parametrize("deadline", ["soon", "", None], ids=["garbled", "empty", "missing"])
+def test_cpp_client_survives_a_bad_deadline_header(fake_api, start_runtime, deadline):
+    start_cpp_echo(start_runtime)
+    request_id = fake_api.invoke({"a": 1},
+                                 header_overrides={"Lambda-Runtime-Deadline-Ms": deadline})
+    assert fake_api.outcome(request_id).json() == {"a": 1}
+    assert fake_api.call({"b": 2}).json() == {"b": 2}
+
+
+def test_cpp_client_retries_a_refused_next(fake_api, start_runtime):
+    runtime = start_cpp_echo(start_runtime)
+    fake_api.refuse_next(500, times=2)
+    assert fake_api.call({"after": "refusals"}).json() == {"after": "refusals"}
+    log = runtime.log()
+    assert log.count("GET /2018-06-01/runtime/invocation/next returned 500") == 2, log
+
+
+def test_cpp_client_gives_up_after_three_refusals(fake_api, start_runtime):
+    runtime = start_cpp_echo(start_runtime)
+    fake_api.refuse_next(404, times=3)
+    assert runtime.wait() == 0
+    assert "giving up after 3 attempts" in runtime.log()

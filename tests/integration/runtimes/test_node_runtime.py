@@ -2,6 +2,7 @@
 """runtimes/nodejs/bootstrap.mjs against a fake Runtime API: CJS/ESM, async/callback, errors."""
 
 import json
+import queue
 import textwrap
 
 import pytest
@@ -174,10 +175,103 @@ def test_console_lines_carry_time_request_id_and_level(fake_api, start_runtime):
     assert f"\t{request_id}\tWARN\tcareful" in runtime.log()
 
 
-def test_unserializable_result_is_reported(fake_api, start_runtime):
+def test_unserializable_result_is_aws_stringify_error(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = async (event) => {
+            if (event.bigint) return { n: 10n };
+            const a = {}; a.self = a; return a;
+        };
+    """)}, "index.handler")
+    for event in ({"bigint": True}, {}):
+        outcome = fake_api.call(event)
+        assert outcome.kind == "error"
+        assert outcome.headers["lambda-runtime-function-error-type"] == "Error"
+        error = outcome.json()
+        # AWS (nodejs18.x-22.x): RAPIDClient's plain Error (aws-lambda-ric 3.3).
+        assert (error["errorType"], error["errorMessage"]) == (
+            "Error", "Unable to stringify response body")
+        assert error["trace"][0] == "Error: Unable to stringify response body"
+    assert fake_api.call({"bigint": False, "x": None}).kind == "error"  # still serving
+    assert "\tERROR\tInvoke Error \t{" in runtime.log()
+
+
+NODEJS_EXIT_MESSAGE = (
+    "The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly "
+    "caused by a Promise that was never settled. For more information, see "
+    "https://nodejs.org/docs/latest/api/process.html#exit-codes")
+
+
+def test_async_handler_that_never_settles_is_nodejs_exit(fake_api, start_runtime):
     start_runtime(RUNTIME, {"index.js": source("""
-        exports.handler = async () => { const a = {}; a.self = a; return a; };
+        let calls = 0;
+        exports.handler = async () => {
+            calls += 1;
+            if (calls === 1) return new Promise(() => {});
+            return calls;
+        };
     """)}, "index.handler")
     outcome = fake_api.call({})
     assert outcome.kind == "error"
-    assert json.loads(outcome.body)["errorType"] == "Runtime.MarshalError"
+    error = outcome.json()
+    assert (error["errorType"], error["errorMessage"]) == ("Runtime.NodeJsExit",
+                                                           NODEJS_EXIT_MESSAGE)
+    assert fake_api.call({}).json() == 2  # the same process serves the next invocation
+
+
+def test_sync_handler_returning_a_promise_that_never_settles_answers_null(fake_api,
+                                                                         start_runtime):
+    start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = () => new Promise(() => {});
+    """)}, "index.handler")
+    outcome = fake_api.call({})
+    assert (outcome.kind, outcome.body) == ("response", b"null")
+
+
+@pytest.mark.parametrize("reason, message", [
+    ("new Error('boom')", "Error: boom"),
+    ("'plain'", "plain"),
+], ids=["error", "string"])
+def test_unhandled_rejection_fails_the_invocation_and_exits_128(fake_api, start_runtime, reason,
+                                                                message):
+    runtime = start_runtime(RUNTIME, {"index.js": source(f"""
+        exports.handler = async () => {{
+            Promise.reject({reason});
+            await new Promise((resolve) => setTimeout(resolve, 60000));
+            return 'too late';
+        }};
+    """)}, "index.handler")
+    outcome = fake_api.call({})
+    assert outcome.kind == "error"
+    assert outcome.headers["lambda-runtime-function-error-type"] == (
+        "Runtime.UnhandledPromiseRejection")
+    error = outcome.json()
+    assert list(error) == ["errorType", "errorMessage", "trace"]
+    assert (error["errorType"], error["errorMessage"]) == ("Runtime.UnhandledPromiseRejection",
+                                                           message)
+    assert error["trace"][0] == f"Runtime.UnhandledPromiseRejection: {message}"
+    assert runtime.wait() == 128
+    assert "\tERROR\tUnhandled Promise Rejection \t{" in runtime.log()
+
+
+def test_uncaught_exception_fails_the_invocation_and_exits_129(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = async () => {
+            setTimeout(() => { throw new RangeError('late'); }, 0);
+            await new Promise((resolve) => setTimeout(resolve, 60000));
+        };
+    """)}, "index.handler")
+    error = fake_api.call({}).json()
+    assert (error["errorType"], error["errorMessage"]) == ("RangeError", "late")
+    assert runtime.wait() == 129
+    assert "\tERROR\tUncaught Exception \t{" in runtime.log()
+
+
+def test_process_exit_in_the_handler_ends_the_runtime_without_an_answer(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {"index.js": source("""
+        exports.handler = async () => { process.exit(3); };
+    """)}, "index.handler")
+    request_id = fake_api.invoke({})
+    # The server reports Runtime.ExitError "exit status 3" (facts §3.5); the client posts nothing.
+    assert runtime.wait() == 3
+    with pytest.raises(queue.Empty):
+        fake_api.outcome(request_id, timeout=0.5)

@@ -2,6 +2,7 @@
 """runtimes/python/bootstrap.py against a fake Runtime API: AWS's handler, context and errors."""
 
 import json
+import queue
 import textwrap
 
 import pytest
@@ -84,6 +85,27 @@ def test_unserializable_result_is_a_marshal_error(fake_api, start_runtime):
     assert error["errorType"] == "Runtime.MarshalError"
     assert error["errorMessage"] == (
         "Unable to marshal response: Object of type set is not JSON serializable")
+
+
+def test_circular_result_is_a_marshal_error(fake_api, start_runtime):
+    start_runtime(RUNTIME, {"app.py": "def handler(event, context):\n    d = {}\n    d['d'] = d\n"
+                                      "    return d\n"}, "app.handler")
+    outcome = fake_api.call({})
+    assert outcome.headers["lambda-runtime-function-error-type"] == "Runtime.MarshalError"
+    assert outcome.json() == {
+        "errorMessage": "Unable to marshal response: Circular reference detected",
+        "errorType": "Runtime.MarshalError", "requestId": outcome.json()["requestId"],
+        "stackTrace": []}
+
+
+def test_sys_exit_in_the_handler_ends_the_runtime_without_an_answer(fake_api, start_runtime):
+    runtime = start_runtime(RUNTIME, {"app.py": "import sys\n\ndef handler(event, context):\n"
+                                                "    sys.exit(3)\n"}, "app.handler")
+    request_id = fake_api.invoke({})
+    # The server reports Runtime.ExitError "exit status 3" (facts §3.5); the client posts nothing.
+    assert runtime.wait() == 3
+    with pytest.raises(queue.Empty):
+        fake_api.outcome(request_id, timeout=0.5)
 
 
 def assert_init_error(fake_api, runtime, error_type, message):

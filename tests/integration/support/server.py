@@ -178,7 +178,7 @@ class Server:
             try:
                 with urllib.request.urlopen(self.endpoint + "/health", timeout=5) as response:
                     body = json.loads(response.read())
-                    if response.status == 200 and body == {"status": "ok"}:
+                    if response.status == 200 and body.get("status") == "ok":
                         return
                     last = (response.status, body)
             except OSError as error:  # refused, reset, HTTPError: not ready yet
@@ -197,6 +197,21 @@ class Server:
         self, region=clients.DEFAULT_REGION, access_key=clients.DUMMY_ACCESS_KEY, validate=True
     ):
         return clients.boto_client(self.endpoint, region, access_key, validate)
+
+    def seen_by_server(self, path):
+        """`path` as the server sees it: through /proc/<pid>/root, in its own mount namespace,
+        where environments' /tmp (a tmpfs under <data-dir>/envs/) is mounted."""
+        assert self.process is not None, "server is not running"
+        return pathlib.Path(f"/proc/{self.process.pid}/root") / pathlib.Path(path).relative_to("/")
+
+    def sandbox(self):
+        """GET /health's "sandbox": isolation, cgroups, enforced and unenforced limits."""
+        with urllib.request.urlopen(self.endpoint + "/health", timeout=5) as response:
+            return json.loads(response.read())["sandbox"]
+
+    def isolation(self):
+        """"namespace" or "process": how this server isolates functions."""
+        return self.sandbox()["isolation"]
 
     def request(self, method, path, body=b"", operation=None, **kwargs):
         return clients.raw_request(self.endpoint, method, path, body, operation=operation, **kwargs)

@@ -373,11 +373,21 @@ TEST_F(InvokeHandler, DryRunAnswers204EvenWhilePending) {
     EXPECT_TRUE(response.body.empty());
 }
 
-TEST_F(InvokeHandler, EventIsNotImplementedYet) {
+TEST_F(InvokeHandler, EventWithoutQueueIsServiceException) {
     create_active("f");
     const Response response = invoke({.headers = {{"X-Amz-Invocation-Type", "Event"}}});
-    EXPECT_EQ(response.status, 501);
-    EXPECT_NE(message(response).find("InvocationType Event"), std::string::npos);
+    EXPECT_EQ(response.status, 500);
+    EXPECT_EQ(header_of(response, "X-Amzn-ErrorType"), "ServiceException");
+}
+
+TEST_F(InvokeHandler, EventPayloadOverOneMegabyteIs413) {
+    // AWS: the async payload limit is 1 MB (facts §3.8), checked before queueing.
+    create_active("f");
+    const Response response = invoke({.body = "\"" + std::string(1048575, 'a') + "\"",
+                                      .headers = {{"X-Amz-Invocation-Type", "Event"}}});
+    EXPECT_EQ(response.status, 413);
+    EXPECT_EQ(message(response),
+              "Request must be smaller than 1048576 bytes for the InvokeFunction operation");
 }
 
 TEST_F(InvokeHandler, NonJsonPayloadIsRefusedBeforeRunning) {

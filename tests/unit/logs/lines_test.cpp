@@ -37,6 +37,15 @@ TEST(Lines, ReportWarmHasNoInitDuration) {
               "Billed Duration: 13 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t\n");
 }
 
+TEST(Lines, ReportOfAPlatformErrorEndsWithItsStatus) {
+    // AWS: an OOM kill's REPORT says "Status: error ErrorType: Runtime.OutOfMemory" (facts §3.5).
+    const ReportFields fields{kId, 12.5, 128, 128, std::nullopt};
+    EXPECT_EQ(report_line(fields, "Runtime.OutOfMemory"),
+              "REPORT RequestId: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\tDuration: 12.50 ms\t"
+              "Billed Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t"
+              "Status: error\tErrorType: Runtime.OutOfMemory\t\n");
+}
+
 TEST(Lines, BilledDurationRoundsUpToAWholeMillisecond) {
     const auto billed = [](double duration) {
         const std::string line = report_line({kId, duration, 128, 1, std::nullopt});
@@ -74,6 +83,19 @@ TEST(Lines, TailKeepsTheLastBytes) {
     const std::string big = std::string(5000, 'a') + std::string(4096, 'b');
     EXPECT_EQ(tail(big), std::string(4096, 'b'));
     EXPECT_EQ(tail(big).size(), kTailBytes);
+}
+
+TEST(Lines, TailStartsOnAUtf8Character) {
+    // "é" is C3 A9, "€" E2 82 AC: a cut through either drops its continuation bytes.
+    EXPECT_EQ(tail("xé", 1), "");
+    EXPECT_EQ(tail("xéz", 2), "z");
+    EXPECT_EQ(tail("x€z", 3), "z");
+    EXPECT_EQ(tail("x€z", 4), "€z");
+    EXPECT_EQ(tail("x\x80\x80\x80\x80"
+                   "ab",
+                   6),
+              "\x80"
+              "ab");  // not UTF-8: at most 3 bytes go
 }
 
 }  // namespace

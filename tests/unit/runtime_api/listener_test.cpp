@@ -5,6 +5,7 @@
 #include "runtime_api/listener.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -98,6 +99,20 @@ protected:
             request_.prepare_payload();
             bool written = false;
             http::async_write(socket_, request_, [&](beast::error_code ec, std::size_t) {
+                EXPECT_FALSE(ec) << ec.message();
+                written = true;
+            });
+            EXPECT_TRUE(test_.run_until([&] { return written; }));
+        }
+
+        /// A request header announcing `length` body bytes, none of which are sent.
+        void send_header_only(http::verb verb, std::string_view target, std::uint64_t length) {
+            http::request<http::empty_body> header{verb, target, 11};
+            header.set(http::field::host, "127.0.0.1");
+            header.content_length(length);
+            http::request_serializer<http::empty_body> serializer{header};
+            bool written = false;
+            http::async_write_header(socket_, serializer, [&](beast::error_code ec, std::size_t) {
                 EXPECT_FALSE(ec) << ec.message();
                 written = true;
             });
@@ -279,6 +294,42 @@ TEST_F(ListenerTest, ResponseOverTheLimitIs413) {
     EXPECT_EQ(reply.result(), http::status::payload_too_large);
     EXPECT_EQ(recorder_.too_large, 1);
     EXPECT_TRUE(recorder_.responses.empty());
+}
+
+TEST_F(ListenerTest, OversizeResponseIsReadTo413AndTheConnectionGoesOn) {
+    Client client = parked_client();
+    Event e = event();
+    ASSERT_TRUE(listener_.deliver(e));
+    client.receive();
+    client.send(
+        http::verb::post, invocation_path("req-1", "response"), std::string(7 * 1024 * 1024, 'a'));
+    const auto reply = client.receive();
+    EXPECT_EQ(reply.result(), http::status::payload_too_large);
+    EXPECT_TRUE(reply.keep_alive());
+    EXPECT_EQ(recorder_.too_large, 1);
+    // The same connection asks for, and gets, the next invocation.
+    client.send(http::verb::get, kNext);
+    EXPECT_TRUE(run_until([&] { return recorder_.nexts == 2; }));
+    Event second = event("req-2", R"({"n":2})");
+    ASSERT_TRUE(listener_.deliver(second));
+    EXPECT_EQ(client.receive().body(), R"({"n":2})");
+    client.send(http::verb::post, invocation_path("req-2", "response"), "ok");
+    EXPECT_EQ(client.receive().result(), http::status::accepted);
+    ASSERT_EQ(recorder_.responses.size(), 1u);
+    EXPECT_EQ(recorder_.responses[0], "ok");
+}
+
+TEST_F(ListenerTest, BodyTooLargeToDrainIs413ThenClose) {
+    Client client = parked_client();
+    Event e = event();
+    ASSERT_TRUE(listener_.deliver(e));
+    client.receive();
+    // Only the header: the declared length alone is over what the listener drains.
+    client.send_header_only(http::verb::post, invocation_path("req-1", "response"), 1ULL << 32);
+    const auto reply = client.receive();
+    EXPECT_EQ(reply.result(), http::status::payload_too_large);
+    EXPECT_FALSE(reply.keep_alive());
+    EXPECT_EQ(recorder_.too_large, 1);
 }
 
 TEST_F(ListenerTest, UnknownPathIs404) {

@@ -22,9 +22,10 @@ struct InvocationRequest {
     std::string xray_trace_id;     ///< Lambda-Runtime-Trace-Id (also set as _X_AMZN_TRACE_ID)
     std::string client_context;    ///< Lambda-Runtime-Client-Context JSON, "" if absent
     std::string cognito_identity;  ///< Lambda-Runtime-Cognito-Identity JSON, "" if absent
-    std::chrono::system_clock::time_point deadline;  ///< Lambda-Runtime-Deadline-Ms
+    /// Lambda-Runtime-Deadline-Ms; time_point::max() when the header is missing or garbled.
+    std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
 
-    /// Time left before the function's timeout, never negative.
+    /// Time left before the function's timeout, never negative (very large without a deadline).
     std::chrono::milliseconds get_time_remaining() const;
 };
 
@@ -54,8 +55,9 @@ private:
     bool success_;
 };
 
-/// Serves invocations until the Runtime API goes away, then returns. A handler that throws
-/// std::exception fails that invocation (errorType "std::exception", errorMessage what()).
+/// Serves invocations until the Runtime API goes away (or answers GET /invocation/next with a
+/// non-200 status three times in a row: each is printed to stderr), then returns. A handler that
+/// throws std::exception fails that invocation (errorType "std::exception", errorMessage what()).
 /// Throws std::runtime_error if AWS_LAMBDA_RUNTIME_API is unset or malformed.
 void run_handler(const std::function<InvocationResponse(const InvocationRequest&)>& handler);
 
