@@ -71,11 +71,16 @@ void enqueue_event(Context& context,
 }
 
 void invoke_async(Context& context, Request&& request, Respond respond) {
-    // AWS: InvokeAsyncResponse.Status is the HTTP status (service-2.json: location
-    // statusCode), so the SDKs show {"Status": 202} from the 202 with its empty body.
+    // AWS: the legacy call answers 202 with the body {"Status":202}; the SDKs read Status
+    // from the HTTP status (service-2.json: location statusCode), raw clients from the body.
     request.headers.insert_or_assign("X-Amz-Invocation-Type", "Event");
     request.headers.erase("X-Amz-Log-Type");
-    invoke(context, std::move(request), std::move(respond));
+    invoke(context, std::move(request), [respond = std::move(respond)](Response response) {
+        if (response.status == 202) {
+            response.body = R"({"Status":202})";
+        }
+        respond(std::move(response));
+    });
 }
 
 async::Target resolve_event(Context& context, const async::Event& event) {

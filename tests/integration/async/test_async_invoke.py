@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import time
+import urllib.request
 
 import botocore.exceptions
 import pytest
@@ -318,6 +319,11 @@ def test_legacy_invoke_async(lambda_client, collector):
     assert response["Status"] == 202
     [report] = collector.reports(name)
     assert report["event"] == {"legacy": 1}
+    # Raw clients read the status from the body too.
+    raw = urllib.request.urlopen(urllib.request.Request(
+        f"{lambda_client.meta.endpoint_url}/2014-11-13/functions/{name}/invoke-async/",
+        data=b'{"raw": 1}', method="POST"))
+    assert (raw.status, json.loads(raw.read())) == (202, {"Status": 202})
 
 
 # --- EventInvokeConfig API ----------------------------------------------------------------

@@ -214,6 +214,13 @@ class ServiceModel:
             body = json.loads(raw_body)
         except ValueError as error:
             return problems + [f"body is not JSON ({error}): {raw_body[:200]!r}"]
+        if isinstance(body, dict):
+            # AWS also echoes a status-code member in the body: InvokeAsync answers 202 with
+            # {"Status":202} (facts §2.1), though the model binds Status to the HTTP status.
+            shape = self.shapes[output["shape"]]
+            for name, member in shape.get("members", {}).items():
+                if member.get("location") == "statusCode" and body.get(name) == status:
+                    del body[name]
         return problems + self.output_problems(operation, body)
 
     def error_problems(self, status, headers, raw_body):
