@@ -15,18 +15,15 @@ import hashlib
 import hmac
 import http.server
 import json
-import pathlib
 import re
 import socket
-import sys
 import threading
 import time
 import uuid
 
-# The invoke tests' helpers (runtimes dir flag, deploy, packages) live beside them.
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "invoke"))
-from invoke_support import SERVER_ARGS, deploy, python_zip  # noqa: E402,F401 (re-exported)
-from support.clients import DEFAULT_ACCOUNT, DEFAULT_REGION  # noqa: E402
+# The invoke tests' helpers (pytest.ini puts invoke/ on the path).
+from invoke_support import SERVER_ARGS, deploy, python_zip  # noqa: F401 (re-exported)
+from support.clients import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 WAIT_SECONDS = 45
 

@@ -42,18 +42,11 @@ def collector():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, collector):
-    started = server_module.Server(
+    with server_module.serving(
         tmp_path_factory.mktemp("lambdahost"),
         SERVER_ARGS + ("--async-retry-base-delay", "1", "--sqs-endpoint", collector.url),
-    ).start()
-    try:
+    ) as started:
         yield started
-    finally:
-        try:
-            started.stop()
-        except BaseException:
-            started.kill()
-            raise
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,5 @@ from support import server as server_module
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    started = server_module.Server(tmp_path_factory.mktemp("lambdahost"), SERVER_ARGS).start()
-    try:
+    with server_module.serving(tmp_path_factory.mktemp("lambdahost"), SERVER_ARGS) as started:
         yield started
-    finally:
-        try:
-            started.stop()
-        except BaseException:
-            started.kill()
-            raise

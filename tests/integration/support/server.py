@@ -12,6 +12,7 @@ is cleaned up by the same group kill. stderr goes to <base>/server.log, quoted o
 """
 
 import atexit
+import contextlib
 import json
 import os
 import pathlib
@@ -227,6 +228,20 @@ class Server:
         except OSError:
             return "(no server log)"
         return "server.log (tail):\n" + "\n".join(text.splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def serving(base_dir, extra_args=()):
+    """A started Server, stopped on exit (SIGTERM, must exit 0) or killed if stopping fails."""
+    started = Server(base_dir, extra_args).start()
+    try:
+        yield started
+    finally:
+        try:
+            started.stop()
+        except BaseException:
+            started.kill()
+            raise
 
 
 def running_servers():
