@@ -2,42 +2,13 @@
 // Destination ARNs (see destination.hpp).
 #include "async/destination.hpp"
 
+#include "model/arn.hpp"
 #include "model/constraints.hpp"
 
 namespace lambdahost::async {
 namespace {
 
 namespace c = model::constraints;
-
-bool is_lower(char ch) {
-    return ch >= 'a' && ch <= 'z';
-}
-
-/// `-[a-z]+-\d{1}` exactly.
-bool is_region_tail(std::string_view text) {
-    if (text.size() < 4 || text.front() != '-' || !c::is_ascii_digit(text.back()) ||
-        text[text.size() - 2] != '-') {
-        return false;
-    }
-    return c::all_of(text.substr(1, text.size() - 3), is_lower);
-}
-
-/// `[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}`.
-bool is_region(std::string_view text) {
-    if (text.size() < 2 || !is_lower(text[0]) || !is_lower(text[1])) {
-        return false;
-    }
-    const std::string_view rest = text.substr(2);
-    if (is_region_tail(rest)) {
-        return true;
-    }
-    for (std::string_view infix : {"-gov", "-iso", "-isob"}) {
-        if (rest.starts_with(infix) && is_region_tail(rest.substr(infix.size()))) {
-            return true;
-        }
-    }
-    return false;
-}
 
 /// `aws[a-zA-Z0-9-]*`.
 bool is_partition(std::string_view text) {
@@ -73,7 +44,7 @@ std::optional<TargetArn> parse_target_arn(std::string_view text) {
     }
     const auto& [arn, partition, service, region, account] = pieces;
     if (arn != "arn" || !is_partition(partition) || !is_service(service) ||
-        (!region.empty() && !is_region(region)) ||
+        (!region.empty() && !model::is_region(region, /*allow_eusc=*/false)) ||
         (!account.empty() && !c::exactly(account, 12, c::is_ascii_digit)) ||
         rest.find('\n') != std::string_view::npos) {
         return std::nullopt;

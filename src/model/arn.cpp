@@ -18,6 +18,19 @@ namespace {
 
 namespace c = constraints;
 
+bool is_lower(char ch) {
+    return ch >= 'a' && ch <= 'z';
+}
+
+/// `[a-z]+-\d{1}` preceded by '-': the tail of a region ("-east-1").
+bool is_region_tail(std::string_view text) {
+    if (text.size() < 4 || text.front() != '-' || !c::is_ascii_digit(text.back()) ||
+        text[text.size() - 2] != '-') {
+        return false;
+    }
+    return c::all_of(text.substr(1, text.size() - 3), is_lower);
+}
+
 // AWS: the patterns quoted in ValidationException texts (facts §3.8, 2025 recordings).
 constexpr std::string_view kCreateNamePattern =
     R"((arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)";
@@ -38,44 +51,6 @@ constexpr std::size_t kMaxResourceArnLength = 256;
 constexpr std::size_t kMaxRefTokens = 8;
 
 constexpr std::string_view kFunctionNameMember = "functionName";
-
-bool is_lower(char ch) {
-    return ch >= 'a' && ch <= 'z';
-}
-
-/// `[a-z]+-\d{1}` preceded by '-': the tail of a region ("-east-1").
-bool is_region_tail(std::string_view text) {
-    if (text.size() < 4 || text.front() != '-' || !c::is_ascii_digit(text.back()) ||
-        text[text.size() - 2] != '-') {
-        return false;
-    }
-    return c::all_of(text.substr(1, text.size() - 3), is_lower);
-}
-
-/// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`; the eusc prefix only where the
-/// pattern has it (function names, not TaggableResource).
-bool is_region(std::string_view text, bool allow_eusc) {
-    if (allow_eusc && text.starts_with("eusc-")) {
-        text.remove_prefix(5);
-    }
-    if (text.size() < 2 || !is_lower(text[0]) || !is_lower(text[1])) {
-        return false;
-    }
-    const std::string_view rest = text.substr(2);
-    // Each way the optional middle group can match; the regex backtracks over them.
-    if (is_region_tail(rest)) {
-        return true;
-    }
-    if (rest.starts_with("-gov") && is_region_tail(rest.substr(4))) {
-        return true;
-    }
-    if (rest.starts_with("-iso")) {
-        const std::string_view after_iso = rest.substr(4);
-        return is_region_tail(after_iso) || (!after_iso.empty() && is_lower(after_iso[0]) &&
-                                             is_region_tail(after_iso.substr(1)));
-    }
-    return false;
-}
 
 bool is_account(std::string_view text) {
     return c::exactly(text, 12, c::is_ascii_digit);
@@ -200,6 +175,31 @@ std::optional<std::string> effective_qualifier(const std::optional<std::string>&
 }
 
 }  // namespace
+
+/// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`; the eusc prefix only where the
+/// pattern has it (function names, not TaggableResource).
+bool is_region(std::string_view text, bool allow_eusc) {
+    if (allow_eusc && text.starts_with("eusc-")) {
+        text.remove_prefix(5);
+    }
+    if (text.size() < 2 || !is_lower(text[0]) || !is_lower(text[1])) {
+        return false;
+    }
+    const std::string_view rest = text.substr(2);
+    // Each way the optional middle group can match; the regex backtracks over them.
+    if (is_region_tail(rest)) {
+        return true;
+    }
+    if (rest.starts_with("-gov") && is_region_tail(rest.substr(4))) {
+        return true;
+    }
+    if (rest.starts_with("-iso")) {
+        const std::string_view after_iso = rest.substr(4);
+        return is_region_tail(after_iso) || (!after_iso.empty() && is_lower(after_iso[0]) &&
+                                             is_region_tail(after_iso.substr(1)));
+    }
+    return false;
+}
 
 void collect_function_name_violations(std::string_view text,
                                       NameGrammar grammar,

@@ -64,6 +64,10 @@ ResolvedRef resolve_function_ref(std::string_view text,
                                  const Scope& caller,
                                  const std::optional<std::string>& qualifier_param);
 
+/// Whether `text` is an AWS region name, `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`
+/// (the eusc prefix only with `allow_eusc`: function names allow it, TaggableResource not).
+bool is_region(std::string_view text, bool allow_eusc);
+
 /// "arn:aws:lambda:<region>:<account>:function:<name>"
 std::string function_arn(const Scope& scope, std::string_view name);
 /// function_arn + ":<qualifier>"
