@@ -108,20 +108,19 @@ struct Routing {
 };
 
 Routing read_routing(const RequestBody& body, Violations& violations) {
-    const nlohmann::json* config = body.object("RoutingConfig");
-    if (config == nullptr) {
+    const std::optional<model::Members> config = body.object("RoutingConfig");
+    if (!config) {
         return {};
     }
     Routing routing{true, {}};
-    const auto member = config->find("AdditionalVersionWeights");
-    if (member == config->end() || member->is_null()) {
+    const auto weights = config->number_map("AdditionalVersionWeights");
+    if (!weights) {
         return routing;
     }
     std::map<std::string, std::string> shown;  // Java's map rendering: {2=0.5}
     bool bad_key = false;
     bool bad_value = false;
-    for (const auto& [version, weight] :
-         RequestBody::number_map(*member, "RoutingConfig.AdditionalVersionWeights")) {
+    for (const auto& [version, weight] : *weights) {
         shown.emplace(version, weight ? java_double(*weight) : "null");
         bad_key =
             bad_key || version.size() > kMaxVersionLength || !c::all_of(version, c::is_ascii_digit);

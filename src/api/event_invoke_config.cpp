@@ -43,27 +43,10 @@ struct ConfigRequest {
     std::optional<std::string> on_failure;
 };
 
-[[noreturn]] void wrong_type(std::string_view member, std::string_view expected) {
-    throw errors::unparsable_body(fmt::format("member '{}' must be {}", member, expected));
-}
-
 /// DestinationConfig.<side>.Destination, type-checked.
-std::optional<std::string> destination_of(const nlohmann::json& config, const char* side) {
-    const auto it = config.find(side);
-    if (it == config.end() || it->is_null()) {
-        return std::nullopt;
-    }
-    if (!it->is_object()) {
-        wrong_type(fmt::format("DestinationConfig.{}", side), "an object");
-    }
-    const auto destination = it->find("Destination");
-    if (destination == it->end() || destination->is_null()) {
-        return std::nullopt;
-    }
-    if (!destination->is_string()) {
-        wrong_type(fmt::format("DestinationConfig.{}.Destination", side), "a string");
-    }
-    return destination->get<std::string>();
+std::optional<std::string> destination_of(const model::Members& config, const char* side) {
+    const std::optional<model::Members> destination = config.object(side);
+    return destination ? destination->string("Destination") : std::nullopt;
 }
 
 void check_destination(const std::optional<std::string>& arn,
@@ -86,7 +69,7 @@ ConfigRequest parse_config_request(const Request& request) {
     ConfigRequest parsed;
     parsed.maximum_retry_attempts = body.integer("MaximumRetryAttempts");
     parsed.maximum_event_age_in_seconds = body.integer("MaximumEventAgeInSeconds");
-    if (const nlohmann::json* config = body.object("DestinationConfig")) {
+    if (const std::optional<model::Members> config = body.object("DestinationConfig")) {
         parsed.has_destination_config = true;
         parsed.on_success = destination_of(*config, "OnSuccess");
         parsed.on_failure = destination_of(*config, "OnFailure");

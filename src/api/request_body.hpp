@@ -1,37 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
-// RequestBody: typed reads of the small JSON bodies of the version, alias and concurrency
-// operations. An empty body reads as {}; a body that is not a JSON object, or a member of the
-// wrong JSON type, is InvalidRequestContentException; null reads as absent (as AWS treats it).
-// Pure.
+// RequestBody: the JSON body of the version, alias, concurrency and event-invoke-config
+// operations, read through model::Members. Their members are all optional, so a blank body reads
+// as {}; a body that is not a JSON object, or a member of the wrong JSON type, is
+// InvalidRequestContentException; null reads as absent (as AWS treats it). Pure.
 #pragma once
 
-#include <cstdint>
-#include <map>
-#include <optional>
-#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "model/json_members.hpp"
+
 namespace lambdahost::api {
 
-class RequestBody {
+namespace detail {
+/// Holds the parsed body ahead of the Members base that points into it.
+struct ParsedBody {
+    nlohmann::json json;
+};
+}  // namespace detail
+
+class RequestBody : private detail::ParsedBody, public model::Members {
 public:
-    explicit RequestBody(std::string_view body);
-
-    std::optional<std::string> string(const char* key) const;
-    std::optional<std::int64_t> integer(const char* key) const;
-    /// An object member; nullptr when absent or null.
-    const nlohmann::json* object(const char* key) const;
-    /// A map of numbers (members that are null stay, as nullopt: AWS reports them as
-    /// violations, not as a malformed body).
-    static std::map<std::string, std::optional<double>> number_map(const nlohmann::json& object,
-                                                                   std::string_view name);
-
-private:
-    const nlohmann::json* find(const char* key) const;
-
-    nlohmann::json json_;
+    explicit RequestBody(std::string_view body)
+        : ParsedBody{model::parse_object(body, /*blank_is_empty=*/true)}, Members(json, "") {}
+    RequestBody(const RequestBody&) = delete;  // Members points into this object's json
+    RequestBody& operator=(const RequestBody&) = delete;
 };
 
 }  // namespace lambdahost::api

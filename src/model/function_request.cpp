@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/constraints.hpp"
+#include "model/json_members.hpp"
 #include "model/runtimes.hpp"
 #include "util/crypto.hpp"
 
@@ -67,138 +68,6 @@ constexpr std::string_view kImagesNotSupported =
 constexpr std::string_view kOnlyInlineZip =
     "lambdahost takes function code only inline as ZipFile; S3Bucket, S3Key and "
     "S3ObjectVersion are not supported.";
-
-// --- reading members ------------------------------------------------------------------------
-
-std::string parse_error_detail(const nlohmann::json::exception& error) {
-    // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
-    const std::string_view what = error.what();
-    const auto end = what.find("] ");
-    return std::string(end == std::string_view::npos ? what : what.substr(end + 2));
-}
-
-Json parse_object(std::string_view body) {
-    Json json;
-    try {
-        json = Json::parse(body);
-    } catch (const nlohmann::json::exception& error) {  // syntax, or a number out of range
-        throw errors::unparsable_body(parse_error_detail(error));
-    }
-    if (!json.is_object()) {
-        throw errors::unparsable_body("the request body must be a JSON object");
-    }
-    return json;
-}
-
-/// Typed access to the members of one JSON object. Absent and null members read as nullopt
-/// (AWS treats null like absent); a member of the wrong JSON type is an unparsable body.
-class Members {
-public:
-    Members(const Json& object, std::string prefix)
-        : object_(&object), prefix_(std::move(prefix)) {}
-
-    bool has(const char* key) const { return find(key) != nullptr; }
-
-    std::optional<std::string> string(const char* key) const {
-        const Json* value = find(key);
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        if (!value->is_string()) {
-            wrong_type(key, "a string");
-        }
-        return value->get<std::string>();
-    }
-
-    std::optional<std::int64_t> integer(const char* key) const {
-        const Json* value = find(key);
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        if (value->is_number_integer() && !value->is_number_unsigned()) {
-            return value->get<std::int64_t>();
-        }
-        if (value->is_number_unsigned() &&
-            value->get<std::uint64_t>() <=
-                static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return static_cast<std::int64_t>(value->get<std::uint64_t>());
-        }
-        wrong_type(key, "an integer");
-    }
-
-    std::optional<bool> boolean(const char* key) const {
-        const Json* value = find(key);
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        if (!value->is_boolean()) {
-            wrong_type(key, "a boolean");
-        }
-        return value->get<bool>();
-    }
-
-    std::optional<Members> object(const char* key) const {
-        const Json* value = find(key);
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        if (!value->is_object()) {
-            wrong_type(key, "an object");
-        }
-        return Members(*value, path(key) + ".");
-    }
-
-    std::optional<std::vector<std::string>> strings(const char* key) const {
-        const Json* value = find(key);
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        if (!value->is_array()) {
-            wrong_type(key, "a list of strings");
-        }
-        std::vector<std::string> items;
-        for (const auto& item : *value) {
-            if (!item.is_string()) {
-                wrong_type(key, "a list of strings");
-            }
-            items.push_back(item.get<std::string>());
-        }
-        return items;
-    }
-
-    std::optional<std::map<std::string, std::string>> string_map(const char* key) const {
-        const Json* value = find(key);
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        if (!value->is_object()) {
-            wrong_type(key, "a map of strings");
-        }
-        std::map<std::string, std::string> map;
-        for (const auto& [name, item] : value->items()) {
-            if (!item.is_string()) {
-                wrong_type(key, "a map of strings");
-            }
-            map.emplace(name, item.get<std::string>());
-        }
-        return map;
-    }
-
-private:
-    const Json* find(const char* key) const {
-        const auto it = object_->find(key);
-        return it == object_->end() || it->is_null() ? nullptr : &*it;
-    }
-
-    std::string path(const char* key) const { return prefix_ + key; }
-
-    [[noreturn]] void wrong_type(const char* key, std::string_view expected) const {
-        throw errors::unparsable_body(fmt::format("member '{}' must be {}", path(key), expected));
-    }
-
-    const Json* object_;
-    std::string prefix_;
-};
 
 // --- constraint checks (ValidationException) -------------------------------------------------
 
