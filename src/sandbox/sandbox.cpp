@@ -225,6 +225,12 @@ fs::path EnvironmentSandbox::tmp_dir() const {
                                                                    : dir_ / "tmp";
 }
 
+fs::path EnvironmentSandbox::runtimes_dir() const {
+    return sandbox_->status_.isolation == IsolationMode::Namespace
+               ? fs::path(kSandboxRuntimes)
+               : sandbox_->options_.runtimes_dir;
+}
+
 Confinement EnvironmentSandbox::confinement(const fs::path& code_dir) const {
     Confinement confinement;
     if (cgroup_) {
@@ -238,7 +244,7 @@ Confinement EnvironmentSandbox::confinement(const fs::path& code_dir) const {
                                             {{code_dir.string(), kTaskRoot, false},
                                              {(dir_ / "tmp").string(), kSandboxTmp, true},
                                              {"", "/opt", false},  // layers: none yet
-                                             {runtimes, runtimes, false}},
+                                             {runtimes, kSandboxRuntimes, false}},
                                             kSandboxUid,
                                             kSandboxGid};
     }

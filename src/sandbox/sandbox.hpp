@@ -37,6 +37,9 @@ inline constexpr uid_t kSandboxUid = 993;
 inline constexpr gid_t kSandboxGid = 990;
 inline constexpr const char* kTaskRoot = "/var/task";
 inline constexpr const char* kSandboxTmp = "/tmp";
+/// Where the shipped runtime clients (the runtimes dir) appear: a fixed path, so a runtimes dir
+/// anywhere on the host (even under /tmp) never shows through the function's own /tmp.
+inline constexpr const char* kSandboxRuntimes = "/var/runtime";
 
 /// AWS's rlimits inside a function (facts §3.10), as resource.getrlimit() shows them.
 std::vector<ResourceLimit> aws_rlimits();
@@ -102,6 +105,8 @@ public:
     std::filesystem::path task_root(const std::filesystem::path& code_dir) const;
     /// TMPDIR as the function sees it.
     std::filesystem::path tmp_dir() const;
+    /// The runtimes dir as the runtime sees it (${RUNTIMES_DIR}, LAMBDA_RUNTIME_DIR).
+    std::filesystem::path runtimes_dir() const;
     /// The confinement to spawn the runtime with; `code_dir` is the extracted package.
     Confinement confinement(const std::filesystem::path& code_dir) const;
 

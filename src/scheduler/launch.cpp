@@ -48,9 +48,6 @@ RuntimeTable RuntimeTable::load(const std::filesystem::path& runtimes_dir) {
             if (command.empty()) {
                 throw std::runtime_error(fmt::format("empty command for {}", runtime));
             }
-            for (auto& arg : command) {
-                replace_all(arg, kRuntimesDirVar, runtimes_dir.string());
-            }
             table.commands_.emplace(runtime, std::move(command));
         }
     } catch (const std::exception& e) {
@@ -76,6 +73,7 @@ sandbox::ProcessSpec make_process_spec(const FunctionVersionSpec& spec,
     process.cwd = task_root;
     process.argv = command;
     for (auto& arg : process.argv) {
+        replace_all(arg, kRuntimesDirVar, context.runtimes_dir.string());
         replace_all(arg, kTaskRootVar, task_root);
     }
 

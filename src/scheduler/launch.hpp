@@ -17,13 +17,15 @@
 
 namespace lambdahost::scheduler {
 
-/// runtimes.json: runtime id -> command, with ${RUNTIMES_DIR} already substituted.
+/// runtimes.json: runtime id -> command as written; make_process_spec substitutes ${RUNTIMES_DIR}
+/// and ${LAMBDA_TASK_ROOT} per spawn (inside a namespace sandbox the runtimes dir has another
+/// path).
 class RuntimeTable {
 public:
     /// Reads <runtimes_dir>/runtimes.json; throws std::runtime_error naming the file.
     static RuntimeTable load(const std::filesystem::path& runtimes_dir);
 
-    /// The command of `runtime` (still holding ${LAMBDA_TASK_ROOT}); null when unknown.
+    /// The command of `runtime` (still holding the variables); null when unknown.
     const std::vector<std::string>* command(std::string_view runtime) const;
 
 private:

@@ -252,7 +252,7 @@ public:
             return;
         }
         try {
-            const LaunchContext context{core.settings.runtimes_dir,
+            const LaunchContext context{sandbox_->runtimes_dir(),
                                         core.settings.endpoint_url,
                                         sandbox_->tmp_dir(),
                                         listener_->port(),
