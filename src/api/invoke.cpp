@@ -11,7 +11,6 @@
 #include <ctime>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,7 +18,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 
 #include "api/aliases.hpp"
 #include "api/async_invoke.hpp"
@@ -115,9 +113,7 @@ std::string trace_id(const Request& request) {
         return std::move(*header);
     }
     std::array<std::uint8_t, 20> random{};
-    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-        throw std::runtime_error("RAND_bytes failed while generating a trace id");
-    }
+    util::random_bytes(random);
     const std::span<const std::uint8_t> bytes(random);
     return fmt::format("Root=1-{:08x}-{:02x};Parent={:02x};Sampled=0",
                        static_cast<std::uint32_t>(std::time(nullptr)),

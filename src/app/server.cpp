@@ -38,6 +38,7 @@
 #include "store/catalog.hpp"
 #include "store/code_store.hpp"
 #include "store/database.hpp"
+#include "util/io_loops.hpp"
 
 namespace lambdahost::app {
 namespace {
@@ -150,13 +151,13 @@ struct Server::Impl {
                         api::Settings{options.state_transition_delay, options.account_concurrency});
         api::resume_transitions(*context);
         http.emplace(
-            io,
+            loops,
             *context,
             http::ServerOptions{options.host, options.port, health_body(sandboxing->status())});
         http->start();
         // Functions reach this server through AWS_ENDPOINT_URL, so it needs the bound port. No
         // request is served before run() starts the io threads, so setting it now is in time.
-        scheduler.emplace(io,
+        scheduler.emplace(loops,
                           lambdahost::scheduler::Settings{options.runtimes_dir,
                                                           dir,
                                                           endpoint_url(options.host, http->port()),
@@ -166,15 +167,18 @@ struct Server::Impl {
                                                           sandboxing});
         context->scheduler = &*scheduler;
         context->events = &*events;
-        events->start(io, *scheduler, [context = &*context](const async::Event& event) {
+        events->start(loops.main(), *scheduler, [context = &*context](const async::Event& event) {
             return api::resolve_event(*context, event);
         });
         api::resume_concurrency(*context);
     }
 
     void run() {
-        auto work = asio::make_work_guard(io);
-        asio::signal_set signals(io, SIGINT, SIGTERM);
+        std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+        for (std::size_t i = 0; i < loops.size(); ++i) {
+            work.push_back(asio::make_work_guard(loops.at(i)));
+        }
+        asio::signal_set signals(loops.main(), SIGINT, SIGTERM);
         signals.async_wait([this](boost::system::error_code ec, int signal_number) {
             if (!ec) {
                 spdlog::info("received signal {}, shutting down", signal_number);
@@ -183,12 +187,12 @@ struct Server::Impl {
         });
 
         std::vector<std::thread> io_threads;
-        for (unsigned i = 0; i < std::max(1U, options.io_threads); ++i) {
-            io_threads.emplace_back([this] { run_io(); });
+        for (std::size_t i = 0; i < loops.size(); ++i) {
+            io_threads.emplace_back([this, i] { run_io(loops.at(i)); });
         }
         spdlog::info("serving {} with {} io and {} blocking threads",
                      options.data_dir.string(),
-                     options.io_threads,
+                     loops.size(),
                      options.blocking_threads);
         std::printf("lambdahost listening on %s\n",
                     endpoint_url(options.host, http->port()).c_str());
@@ -208,8 +212,8 @@ struct Server::Impl {
         // While the io threads still run: invocations cut short are answered, and environments
         // close their Runtime API listeners on their own strands.
         scheduler->shutdown();
-        work.reset();
-        io.stop();
+        work.clear();
+        loops.stop();
         for (auto& thread : io_threads) {
             thread.join();
         }
@@ -224,10 +228,10 @@ struct Server::Impl {
     }
 
     /// An exception escaping a completion handler would end this io thread: log it and go on.
-    void run_io() {
+    static void run_io(asio::io_context& loop) {
         while (true) {
             try {
-                io.run();
+                loop.run();
                 return;
             } catch (const std::exception& error) {
                 spdlog::error("io thread caught: {}", error.what());
@@ -240,7 +244,7 @@ struct Server::Impl {
     std::optional<store::Database> database;
     std::optional<store::CodeStore> code_store;
     std::optional<store::Catalog> catalog;
-    asio::io_context io;
+    util::IoLoops loops{options.io_threads};  // one event loop per io thread
     std::optional<PoolExecutor> executor;
     std::optional<api::Context> context;
     std::optional<lambdahost::scheduler::Scheduler> scheduler;

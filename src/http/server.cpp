@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The listener half of http::Server (Asio only; sessions live in session.cpp) and the session
-// registry. The acceptor runs on its own strand, so shutdown() posted from another thread never
-// races an accept completion.
+// registry. The acceptor runs on a strand of the main loop, so shutdown() posted from another
+// thread never races an accept completion. Accepted connections go to the loops in turn; each
+// lives on its loop for good.
 #include "http/server.hpp"
 
 #include <stdexcept>
@@ -65,9 +66,9 @@ ServerState::ServerState(api::Context& ctx) : context(ctx) {
 }
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-    Impl(asio::io_context& io_context, api::Context& context, ServerOptions server_options)
-        : io(io_context),
-          acceptor(asio::make_strand(io_context)),
+    Impl(util::IoLoops& io_loops, api::Context& context, ServerOptions server_options)
+        : loops(io_loops),
+          acceptor(asio::make_strand(loops.main())),
           retry_timer(acceptor.get_executor()),
           state(std::make_shared<ServerState>(context)),
           options(std::move(server_options)) {
@@ -77,7 +78,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     void listen() {
         const std::string address = options.host + ":" + std::to_string(options.port);
         try {
-            tcp::resolver resolver(io);
+            tcp::resolver resolver(loops.main());
             const tcp::endpoint endpoint =
                 resolver
                     .resolve(options.host,
@@ -97,7 +98,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
     void do_accept() {
         acceptor.async_accept(
-            asio::make_strand(io),
+            loops.next(),
             [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
                 self->on_accept(ec, std::move(socket));
             });
@@ -122,7 +123,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         do_accept();
     }
 
-    asio::io_context& io;
+    util::IoLoops& loops;
     tcp::acceptor acceptor;
     asio::steady_timer retry_timer;
     std::shared_ptr<ServerState> state;
@@ -130,8 +131,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     std::uint16_t port = 0;
 };
 
-Server::Server(asio::io_context& io, api::Context& context, ServerOptions options)
-    : impl_(std::make_shared<Impl>(io, context, std::move(options))) {}
+Server::Server(util::IoLoops& loops, api::Context& context, ServerOptions options)
+    : impl_(std::make_shared<Impl>(loops, context, std::move(options))) {}
 
 Server::~Server() = default;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // http::Server: the control-plane listener. Accepts on host:port, serves each connection as an
-// HTTP/1.1 keep-alive session on its own strand of the caller's io_context, routes requests
+// HTTP/1.1 keep-alive session on one of the server's event loops (util::IoLoops), routes requests
 // through the table of api::operations() and runs handlers on the api::Context's executor (the
 // blocking pool), never on an io thread. Graceful stop: shutdown() refuses new connections and
 // closes idle ones; busy ones close after answering; wait_idle() bounds the wait.
@@ -13,9 +13,8 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-
 #include "api/context.hpp"
+#include "util/io_loops.hpp"
 
 namespace lambdahost::http {
 
@@ -28,7 +27,8 @@ struct ServerOptions {
 
 class Server {
 public:
-    Server(boost::asio::io_context& io, api::Context& context, ServerOptions options);
+    /// Listens on `loops`' main loop; connections are spread over all loops.
+    Server(util::IoLoops& loops, api::Context& context, ServerOptions options);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -3,13 +3,12 @@
 // besides the precompiled header). Per request: read the header, route it, enforce the
 // operation's body limit (413 before reading an oversize body), read the body, hand an
 // api::Request to the blocking pool (or, for an asynchronous operation such as Invoke, to its
-// handler right here on the strand), and write the api::Response back with Content-Length and an
-// x-amzn-RequestId (the handler's, else a fresh one). Session = transport only; handling happens
-// in api::dispatch / api::dispatch_async.
-// Threading: every member runs on the socket's strand; a synchronous handler runs on the
-// blocking pool, an asynchronous one completes on any thread, and both post their Response back
-// to the strand (post_response). Exceptions never leave a completion handler: they are
-// logged and the connection is closed.
+// handler right here on the session's loop), and write the api::Response back with Content-Length
+// and an x-amzn-RequestId (the handler's, else a fresh one). Session = transport only; handling
+// happens in api::dispatch / api::dispatch_async. Threading: every member runs on the socket's loop
+// (one thread); a synchronous handler runs on the blocking pool, an asynchronous one completes on
+// any thread, and both post their Response back to that loop (post_response). Exceptions never
+// leave a completion handler: they are logged and the connection is closed.
 #include "http/session.hpp"
 
 #include <optional>
@@ -24,6 +23,7 @@
 #include "api/errors.hpp"
 #include "model/aws_error.hpp"
 #include "util/ids.hpp"
+#include "util/lazy_deadline.hpp"
 
 namespace lambdahost::http {
 namespace {
@@ -55,8 +55,7 @@ bool is_http_error(const beast::error_code& ec) {
 bool is_normal_close(const beast::error_code& ec) {
     return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
            ec == asio::error::eof || ec == asio::error::operation_aborted ||
-           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-           ec == beast::error::timeout;
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
 class Session final : public SessionHandle, public std::enable_shared_from_this<Session> {
@@ -77,7 +76,7 @@ class Session final : public SessionHandle, public std::enable_shared_from_this<
 
 public:
     Session(tcp::socket socket, std::shared_ptr<ServerState> state)
-        : stream_(std::move(socket)), state_(std::move(state)) {}
+        : socket_(std::move(socket)), deadline_(socket_.get_executor()), state_(std::move(state)) {}
 
     ~Session() override { state_->sessions.remove(this); }
 
@@ -85,16 +84,17 @@ public:
         if (!state_->sessions.add(this, weak_from_this())) {
             return;  // shutting down: the socket closes with this session
         }
-        asio::dispatch(stream_.get_executor(), guarded(&Session::do_read_header));
+        asio::dispatch(socket_.get_executor(), guarded(&Session::do_read_header));
     }
 
-    void stop() override { asio::post(stream_.get_executor(), guarded(&Session::on_stop)); }
+    void stop() override { asio::post(socket_.get_executor(), guarded(&Session::on_stop)); }
 
 private:
     void on_stop() {
         stopping_ = true;
         if (waiting_for_request_) {
-            stream_.cancel();
+            boost::system::error_code ignored;
+            socket_.cancel(ignored);
         }
     }
 
@@ -109,8 +109,8 @@ private:
         // parser keeps Beast from refusing a Content-Length against its 1 MB default first.
         parser_->body_limit(boost::none);
         waiting_for_request_ = true;
-        stream_.expires_after(kIdleTimeout);
-        bhttp::async_read_header(stream_, buffer_, *parser_, guarded(&Session::on_header));
+        expires_after(kIdleTimeout);
+        bhttp::async_read_header(socket_, buffer_, *parser_, guarded(&Session::on_header));
     }
 
     void on_header(beast::error_code ec, std::size_t /*bytes*/) {
@@ -158,8 +158,8 @@ private:
         parser_->body_limit(limit);
         if (!parser_->is_done() && beast::iequals(request[bhttp::field::expect], "100-continue")) {
             continue_.emplace(bhttp::status::continue_, request.version());
-            stream_.expires_after(kWriteTimeout);
-            bhttp::async_write(stream_, *continue_, guarded(&Session::on_continue_written));
+            expires_after(kWriteTimeout);
+            bhttp::async_write(socket_, *continue_, guarded(&Session::on_continue_written));
             return;
         }
         do_read_body();
@@ -175,8 +175,8 @@ private:
     }
 
     void do_read_body() {
-        stream_.expires_after(kBodyTimeout);
-        bhttp::async_read(stream_, buffer_, *parser_, guarded(&Session::on_body));
+        expires_after(kBodyTimeout);
+        bhttp::async_read(socket_, buffer_, *parser_, guarded(&Session::on_body));
     }
 
     void on_body(beast::error_code ec, std::size_t /*bytes*/) {
@@ -202,9 +202,9 @@ private:
         request.body = std::move(message.body());
         request.scope = api::scope_from_authorization(message[bhttp::field::authorization]);
 
-        stream_.expires_never();
+        deadline_.disarm();  // a handler takes as long as it takes (Invoke: the function's timeout)
         if (operation_->async_handler != nullptr) {
-            // On this strand, right now: an async handler does not block (operations.hpp).
+            // On this loop, right now: an async handler does not block (operations.hpp).
             api::dispatch_async(*operation_,
                                 state_->context,
                                 std::move(request),
@@ -219,10 +219,11 @@ private:
             });
     }
 
-    /// Hands a handler's response to the strand for writing. Safe from any thread.
+    /// Hands a handler's response to the session's loop for writing: at once when called on it
+    /// (an invocation that ran on this loop), else posted. Safe from any thread.
     void post_response(api::Response response) {
-        asio::post(
-            stream_.get_executor(),
+        asio::dispatch(
+            socket_.get_executor(),
             [on_response = guarded(&Session::on_response),
              response = std::move(response)]() mutable { on_response(std::move(response)); });
     }
@@ -300,8 +301,8 @@ private:
             response.status,
             operation_ != nullptr ? operation_->name : std::string_view("-"),
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count());
-        stream_.expires_after(kWriteTimeout);
-        bhttp::async_write(stream_, message, guarded(&Session::on_write));
+        expires_after(kWriteTimeout);
+        bhttp::async_write(socket_, message, guarded(&Session::on_write));
     }
 
     void on_write(beast::error_code ec, std::size_t /*bytes*/) {
@@ -319,7 +320,17 @@ private:
 
     void close() {
         beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        deadline_.cancel();  // lets go of this session once its last operation ends
+    }
+
+    /// Closes the connection if the operation about to start has not ended `after` from now.
+    void expires_after(std::chrono::seconds after) {
+        deadline_.arm(Clock::now() + after, [self = shared_from_this()] {
+            spdlog::debug("http connection timed out");
+            beast::error_code ignored;
+            self->socket_.close(ignored);  // ends the pending operation (operation_aborted)
+        });
     }
 
     /// Half-closes, then discards what the client still sends until it closes or the linger
@@ -328,12 +339,12 @@ private:
     void linger() {
         close();
         buffer_.clear();
-        stream_.expires_after(kLingerTimeout);
+        expires_after(kLingerTimeout);
         do_drain();
     }
 
     void do_drain() {
-        stream_.async_read_some(buffer_.prepare(kLingerChunk), guarded(&Session::on_drain));
+        socket_.async_read_some(buffer_.prepare(kLingerChunk), guarded(&Session::on_drain));
     }
 
     void on_drain(beast::error_code ec, std::size_t /*bytes*/) {
@@ -342,7 +353,8 @@ private:
         }
     }
 
-    beast::tcp_stream stream_;
+    tcp::socket socket_;
+    util::LazyDeadline deadline_;  // of the operation in progress (expires_after)
     beast::flat_buffer buffer_;
     std::shared_ptr<ServerState> state_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

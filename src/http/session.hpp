@@ -56,8 +56,9 @@ struct ServerState {
     std::string health;  // GET /health's body
 };
 
-/// Serves HTTP/1.1 on `socket` (whose executor must be a strand) until the peer closes, an error
-/// occurs or the registry stops it.
+/// Serves HTTP/1.1 on `socket` (whose executor must serialise its handlers: a loop of
+/// util::IoLoops, run by one thread) until the peer closes, an error occurs or the registry
+/// stops it.
 void start_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state);
 
 }  // namespace lambdahost::http

@@ -5,12 +5,11 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <stdexcept>
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include "logs/utc_date.hpp"
+#include "util/ids.hpp"
 
 namespace lambdahost::logs {
 
@@ -46,14 +45,12 @@ std::string report_line(const ReportFields& fields, std::string_view error_type)
 }
 
 std::string log_stream_name(util::SystemTime when, std::string_view version) {
-    std::array<unsigned char, 16> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-        throw std::runtime_error("RAND_bytes failed while naming a log stream");
-    }
+    std::array<std::uint8_t, 16> bytes{};
+    util::random_bytes(bytes);
     // AWS: "YYYY/MM/DD/[$LATEST]<32 hex>" (facts §3.5).
     std::string name = fmt::format("{}/[{}]", utc_date(when, '/'), version);
     static constexpr char kHex[] = "0123456789abcdef";
-    for (const unsigned char byte : bytes) {
+    for (const std::uint8_t byte : bytes) {
         name.push_back(kHex[byte >> 4]);
         name.push_back(kHex[byte & 0xf]);
     }

@@ -73,6 +73,9 @@ void LogStore::append(const LogScope& scope, std::string text, util::SystemTime 
         queued_bytes_ += entry.text.size();
         queue_.push_back(std::move(entry));
         ++enqueued_;
+        if (!writer_asleep_ && queued_bytes_ < kEarlyBatchBytes) {
+            return;  // the writer is busy or between batches: it takes this with the next one
+        }
     }
     wake_writer_.notify_one();
 }
@@ -80,7 +83,10 @@ void LogStore::append(const LogScope& scope, std::string text, util::SystemTime 
 void LogStore::flush() {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = enqueued_;
+    ++flush_waiters_;
+    wake_writer_.notify_one();
     written_.wait(lock, [&] { return done_ >= target; });
+    --flush_waiters_;
 }
 
 std::uint64_t LogStore::dropped_bytes() const {
@@ -91,18 +97,29 @@ std::uint64_t LogStore::dropped_bytes() const {
 void LogStore::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
+        writer_asleep_ = true;
         wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        writer_asleep_ = false;
         if (queue_.empty()) {
+            close_files();
             return;  // stopping, and everything queued is written
         }
-        std::deque<Entry> batch;
-        batch.swap(queue_);
-        queued_bytes_ = 0;
-        lock.unlock();
-        write_batch(batch);
-        lock.lock();
-        done_ += batch.size();
-        written_.notify_all();
+        // Busy: batches follow each other at most kBatchWindow apart, and append() does not
+        // wake the writer meanwhile (one wakeup per batch, not one per invocation). flush()
+        // and stopping cut the window short.
+        do {
+            std::deque<Entry> batch;
+            batch.swap(queue_);
+            queued_bytes_ = 0;
+            lock.unlock();
+            write_batch(batch);
+            lock.lock();
+            done_ += batch.size();
+            written_.notify_all();
+            wake_writer_.wait_for(lock, kBatchWindow, [&] {
+                return stopping_ || flush_waiters_ > 0 || queued_bytes_ >= kEarlyBatchBytes;
+            });
+        } while (!queue_.empty());
     }
 }
 
@@ -119,24 +136,50 @@ void LogStore::write_batch(std::deque<Entry>& batch) {
     }
 }
 
-void LogStore::write_one(const fs::path& file, const std::string& text) {
+LogStore::OpenFile* LogStore::open_file(const fs::path& file) {
+    if (const auto it = open_files_.find(file); it != open_files_.end()) {
+        return &it->second;
+    }
+    if (open_files_.size() >= kMaxOpenFiles) {
+        close_files();
+    }
     std::error_code error;
     fs::create_directories(file.parent_path(), error);
     if (error) {
         spdlog::warn("logs: cannot create {}: {}", file.parent_path().string(), error.message());
-        return;
-    }
-    const auto size = fs::file_size(file, error);
-    if (!error && size > 0 && size + text.size() > options_.max_file_bytes) {
-        rotate(file);
+        return nullptr;
     }
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         spdlog::warn("logs: cannot open {}: {}", file.string(), std::strerror(errno));
+        return nullptr;
+    }
+    struct stat status {};
+    const std::uintmax_t size =
+        ::fstat(fd, &status) == 0 ? static_cast<std::uintmax_t>(status.st_size) : 0;
+    return &open_files_.emplace(file, OpenFile{fd, size}).first->second;
+}
+
+void LogStore::close_files() {
+    for (const auto& [path, open] : open_files_) {
+        ::close(open.fd);
+    }
+    open_files_.clear();
+}
+
+void LogStore::write_one(const fs::path& file, const std::string& text) {
+    OpenFile* open = open_file(file);
+    if (open != nullptr && open->size > 0 && open->size + text.size() > options_.max_file_bytes) {
+        ::close(open->fd);
+        open_files_.erase(file);
+        rotate(file);
+        open = open_file(file);
+    }
+    if (open == nullptr) {
         return;
     }
     for (std::size_t offset = 0; offset < text.size();) {
-        const ssize_t n = ::write(fd, text.data() + offset, text.size() - offset);
+        const ssize_t n = ::write(open->fd, text.data() + offset, text.size() - offset);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -145,8 +188,8 @@ void LogStore::write_one(const fs::path& file, const std::string& text) {
             break;
         }
         offset += static_cast<std::size_t>(n);
+        open->size += static_cast<std::uintmax_t>(n);
     }
-    ::close(fd);
 }
 
 void LogStore::rotate(const fs::path& file) {

@@ -3,15 +3,20 @@
 //   <data-dir>/logs/<account>/<region>/<function>/<YYYY-MM-DD>.log
 // rotated by size (<date>.log.1 is the newest rotated file, .log.<keep> the oldest).
 // Threading: append() is thread-safe and never touches the disk: it queues the text for the one
-// writer thread the store owns, so a slow disk cannot stall an invocation. The destructor writes
-// everything queued, then joins the writer.
+// writer thread the store owns, so a slow disk cannot stall an invocation. The writer is woken
+// only from sleep; while busy it writes a batch at most every kBatchWindow, so a steady stream
+// of invocations costs one wakeup per batch, not one per invocation. It keeps the files it
+// writes open (no open/stat/close per batch). The destructor writes everything queued, then
+// joins the writer.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -74,10 +79,25 @@ private:
         std::filesystem::path file;
         std::string text;
     };
+    /// A log file the writer keeps open, and its size (for rotation).
+    struct OpenFile {
+        int fd;
+        std::uintmax_t size;
+    };
+    /// Log lines become visible at most this long after append() while the writer is busy.
+    static constexpr std::chrono::milliseconds kBatchWindow{20};
+    /// A batch this large is written without waiting for the window to end.
+    static constexpr std::size_t kEarlyBatchBytes = 1024 * 1024;
+    /// More files than this (many functions logging at once) and all are closed and reopened.
+    static constexpr std::size_t kMaxOpenFiles = 64;
+
     void run();
     void write_batch(std::deque<Entry>& batch);
     void write_one(const std::filesystem::path& file, const std::string& text);
     void rotate(const std::filesystem::path& file);
+    /// Writer thread only.
+    OpenFile* open_file(const std::filesystem::path& file);
+    void close_files();
 
     std::filesystem::path data_dir_;
     LogStoreOptions options_;
@@ -91,6 +111,9 @@ private:
     std::uint64_t dropped_bytes_ = 0;
     bool dropping_ = false;  // the last append was dropped (warned once per episode)
     bool stopping_ = false;
+    bool writer_asleep_ = false;  // waiting for work: append() must wake it
+    unsigned flush_waiters_ = 0;  // flush() callers waiting: no batch window
+    std::map<std::filesystem::path, OpenFile> open_files_;  // writer thread only
     std::thread writer_;  // last: started once the members above exist
 };
 

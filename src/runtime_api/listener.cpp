@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Runtime API listener on Beast: an acceptor and one Session per runtime connection, all on
-// the environment's strand. A session reads requests in a loop; GET /next is answered later, by
+// the environment's event loop. A session reads requests in a loop; GET /next is answered later, by
 // deliver(), while the read of the next request stays pending: it is the disconnect watch of
 // the parked connection and, once the event is written, the verdict on whether the runtime read
 // it (its next request or a clean EOF: yes; a reset: no) before it reads the runtime's POST.
 // A request body over kMaxResponseBytes is read to its end but not kept (CappedBody), so the
 // runtime gets a 413 it can read on a connection it can go on using.
-// Threading: every member runs on the strand given to the Listener.
+// Threading: every member runs on the executor given to the Listener.
 #include "runtime_api/listener.hpp"
 
 #include <cstdint>
@@ -131,12 +131,12 @@ void set_cloexec(int fd) {
 class Session;
 
 struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
-    Impl(Strand s, Handler& h) : strand(std::move(s)), acceptor(strand), handler(&h) {}
+    Impl(Executor e, Handler& h) : executor(e), acceptor(executor), handler(&h) {}
 
     void accept_loop();
     bool current_is(std::string_view id) const { return current_id && *current_id == id; }
 
-    Strand strand;
+    Executor executor;
     tcp::acceptor acceptor;
     Handler* handler;  // null once detached
     std::unordered_set<Session*> sessions;
@@ -160,16 +160,6 @@ public:
         beast::error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
-    }
-
-    /// Whether the runtime still holds its end: a peek sees the FIN of a runtime that exited
-    /// or closed while parked, before the reactor has told us.
-    bool peer_open() {
-        char byte = 0;
-        // SAFETY: a non-blocking peek of at most one byte into a local; consumes nothing.
-        const ssize_t n =
-            ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT | MSG_NOSIGNAL);
-        return n > 0 || (n < 0 && errno == EAGAIN);
     }
 
     void deliver(Event& event) {
@@ -249,16 +239,17 @@ private:
                 return;
             }
             listener_->current_id.reset();
-            const bool is_response = parts->second == "response";
-            accept_posted(request);
+            // The handler first: it answers the waiting client, whose response is then on its
+            // way before the runtime's 202 (the 202 is not on the invocation's critical path).
             if (auto* handler = listener_->handler) {
-                if (is_response) {
+                if (parts->second == "response") {
                     handler->on_response(std::move(request.body().text));
                 } else {
                     handler->on_error(header_or_empty(request, kErrorTypeHeader),
                                       std::move(request.body().text));
                 }
             }
+            accept_posted(request);
             return;
         }
         reply(request,
@@ -443,7 +434,7 @@ private:
 };
 
 void Listener::Impl::accept_loop() {
-    acceptor.async_accept(strand,
+    acceptor.async_accept(executor,
                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
                               if (ec) {
                                   return;  // closed
@@ -455,13 +446,16 @@ void Listener::Impl::accept_loop() {
                           });
 }
 
-Listener::Listener(Strand strand, Handler& handler)
-    : impl_(std::make_shared<Impl>(std::move(strand), handler)) {
+Listener::Listener(Executor executor, Handler& handler)
+    : impl_(std::make_shared<Impl>(executor, handler)) {
     const tcp::endpoint endpoint{asio::ip::address_v4::loopback(), 0};
     impl_->acceptor.open(endpoint.protocol());
     impl_->acceptor.bind(endpoint);
     impl_->acceptor.listen();
     set_cloexec(impl_->acceptor.native_handle());
+}
+
+void Listener::start() {
     impl_->accept_loop();
 }
 
@@ -479,11 +473,9 @@ bool Listener::deliver(Event& event) {
     if (!parked) {
         return false;
     }
-    if (!parked->peer_open()) {
-        impl_->parked.reset();
-        parked->close();
-        return false;
-    }
+    // A runtime that closed while parked, before the loop has seen it, is not checked for here
+    // (that would cost a system call per invocation): the write then meets a closed socket,
+    // the pending read sees the reset, and the event comes back through on_undelivered.
     impl_->parked.reset();  // handed: a disconnect now fails the write instead
     impl_->current_id = event.request_id;
     parked->deliver(event);

@@ -11,9 +11,9 @@
 // a clean close means it did (on_delivered); a reset (a socket closed with unread data) or a
 // failed write means it did not, and the event comes back whole (on_undelivered), so an
 // invocation is never lost with a runtime that died while parked.
-// Beast stays in listener.cpp; this header only needs Asio's strand.
-// Threading: everything (the listener's calls and the Handler's callbacks) runs on the strand
-// given to open().
+// Beast stays in listener.cpp; this header only needs Asio's io_context.
+// Threading: everything (the listener's calls and the Handler's callbacks) runs on the
+// executor given to the constructor, whose io_context one thread runs (util::IoLoops).
 #pragma once
 
 #include <cstddef>
@@ -24,7 +24,6 @@
 #include <string_view>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 
 namespace lambdahost::runtime_api {
 
@@ -32,7 +31,9 @@ namespace lambdahost::runtime_api {
 /// (facts §3.5).
 inline constexpr std::size_t kMaxResponseBytes = 6291556;
 
-using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+/// One event loop's executor: its io_context is run by one thread, so it serialises like a
+/// strand without a strand's queue hop per completion.
+using Executor = boost::asio::io_context::executor_type;
 
 /// One invocation as GET /next hands it to the runtime.
 struct Event {
@@ -45,7 +46,7 @@ struct Event {
     std::optional<std::string> cognito_identity;  // Lambda-Runtime-Cognito-Identity
 };
 
-/// What the runtime did. Called on the listener's strand; must not block.
+/// What the runtime did. Called on the listener's executor; must not block.
 class Handler {
 public:
     /// The runtime is parked on GET /next and nothing is being delivered.
@@ -73,9 +74,9 @@ protected:
 
 class Listener {
 public:
-    /// Binds 127.0.0.1:0 and starts accepting on `strand`. Throws boost::system::system_error.
-    /// `handler` must stay valid until detach().
-    Listener(Strand strand, Handler& handler);
+    /// Binds 127.0.0.1:0 and listens (connections wait in the backlog until start()). Throws
+    /// boost::system::system_error. `handler` must stay valid until detach().
+    Listener(Executor executor, Handler& handler);
     /// Closes and detaches.
     ~Listener();
     Listener(const Listener&) = delete;
@@ -83,10 +84,14 @@ public:
 
     std::uint16_t port() const;
 
+    /// Accepts connections from now on: no Handler callback comes before this.
+    void start();
+
     /// Completes the parked GET /next with `event` (its payload moved into the response body).
-    /// Returns false, leaving `event` untouched, when no GET /next is parked or its connection
-    /// has been closed by the runtime. After true, exactly one of on_delivered/on_undelivered
-    /// follows (unless detached first); responses for the event may come before it.
+    /// Returns false, leaving `event` untouched, when no GET /next is parked (a parked
+    /// connection the loop has seen close is not parked any more). After true, exactly one of
+    /// on_delivered/on_undelivered follows (unless detached first); responses for the event
+    /// may come before it.
     bool deliver(Event& event);
 
     /// Stops accepting and closes every connection.

@@ -3,7 +3,9 @@
 #include "sandbox/cgroup.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -92,6 +94,15 @@ fs::path cgroup_dir(const fs::path& fs_root,
         }
     }
     return dir;
+}
+
+/// The file that holds a memory cgroup's peak: v1 memory.max_usage_in_bytes, v2 memory.peak
+/// (Linux 5.19+) or, before it, memory.current (the usage now, the best there is).
+fs::path peak_memory_file(const fs::path& dir, CgroupVersion version) {
+    if (version == CgroupVersion::V1) {
+        return dir / "memory.max_usage_in_bytes";
+    }
+    return fs::exists(dir / "memory.peak") ? dir / "memory.peak" : dir / "memory.current";
 }
 
 std::string read_file(const fs::path& path) {
@@ -537,6 +548,13 @@ std::unique_ptr<Cgroup> CgroupTree::create(const std::string& name, int memory_m
         if (cgroup->dirs_.back().procs.get() < 0) {
             throw_errno(errno, "cannot open " + (dir / "cgroup.procs").string());
         }
+        const auto& controllers = hierarchy.controllers;
+        if (std::find(controllers.begin(), controllers.end(), Controller::Memory) !=
+            controllers.end()) {
+            // Unreadable: REPORT falls back to the runtime process's VmHWM.
+            cgroup->peak_ =
+                Fd(::open(peak_memory_file(dir, hierarchy.version).c_str(), O_RDONLY | O_CLOEXEC));
+        }
     }
     return cgroup;
 }
@@ -568,23 +586,18 @@ const Cgroup::Dir* Cgroup::dir_of(Controller controller) const {
 }
 
 std::optional<std::int64_t> Cgroup::peak_memory_bytes() const {
-    const Dir* dir = dir_of(Controller::Memory);
-    if (!dir) {
+    if (peak_.get() < 0) {
         return std::nullopt;
     }
-    fs::path file = dir->path / "memory.max_usage_in_bytes";
-    if (dir->hierarchy->version == CgroupVersion::V2) {
-        // memory.peak arrived in Linux 5.19; before it, the usage now is the best we have.
-        file = dir->path / "memory.peak";
-        if (!fs::exists(file)) {
-            file = dir->path / "memory.current";
-        }
-    }
-    try {
-        return std::stoll(read_file(file));
-    } catch (const std::exception&) {
+    // Read once per invocation (REPORT): one pread on the file opened at create().
+    std::array<char, 32> text{};
+    // SAFETY: reads at most text.size() - 1 bytes into a local buffer from an fd we own.
+    const ssize_t n = ::pread(peak_.get(), text.data(), text.size() - 1, 0);
+    std::int64_t bytes = 0;
+    if (n <= 0 || std::from_chars(text.data(), text.data() + n, bytes).ec != std::errc()) {
         return std::nullopt;
     }
+    return bytes;
 }
 
 std::uint64_t Cgroup::oom_kills() const {

@@ -156,6 +156,7 @@ private:
     const Dir* dir_of(Controller controller) const;
 
     std::vector<Dir> dirs_;
+    Fd peak_;  // the memory hierarchy's peak file, -1 without a memory controller
     int memory_mb_ = 0;
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The execution engine. A Pool holds the environments of one (scope, function, version,
-// revision) and runs on its own strand; every Environment of the pool runs on that strand too,
-// so a pool's state needs no lock. An Environment is a Runtime API listener, the runtime
-// process (sandbox::Process) and the async watches on its pidfd and output pipe:
+// revision). An Environment is a Runtime API listener, the runtime process (sandbox::Process)
+// and the async watches on its pidfd and output pipe; it lives on one event loop (its home,
+// util::IoLoops) and all its state is touched only there:
 //
 //   Stopped --start(job)--> Starting --first GET /next--> Busy --response/error--> Busy(no job)
 //   Busy(no job) --GET /next--> Idle --run(job)--> Busy       Idle --keep-alive--> Dead
@@ -13,8 +13,13 @@
 //
 // Threading: Scheduler::invoke() may run on any thread: it takes a concurrency lease
 // (ConcurrencyLimits: one short lock), finds the pool (one mutex, held for a map lookup) and
-// posts the job to the pool's strand.
-// Everything else runs on pool strands; `done` is called there.
+// reserves an environment under the pool's mutex (its lists of idle, answered and stopped
+// environments), preferring one whose home is the calling loop: then the job is handed right
+// there, on the calling thread, and the answer comes back on it too — an invocation whose
+// client connection and environment share a loop never changes thread. Otherwise the job is
+// posted to the environment's home. A new environment's home is the calling loop. The pool's
+// mutex is never held while an Environment method runs (they call back into the pool).
+// `done` is called on the environment's home loop.
 #include "scheduler/scheduler.hpp"
 
 #include <algorithm>
@@ -35,7 +40,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -46,15 +51,19 @@
 #include "sandbox/process.hpp"
 #include "scheduler/launch.hpp"
 #include "util/ids.hpp"
+#include "util/io_loops.hpp"
+#include "util/lazy_deadline.hpp"
 
 namespace lambdahost::scheduler {
 namespace {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
-using Strand = runtime_api::Strand;
+using Executor = runtime_api::Executor;
 
 constexpr const char* kUnhandled = "Unhandled";
+// Spawning mostly waits (for the child's execve), so a few threads start many environments.
+constexpr std::size_t kSpawnerThreads = 4;
 
 void invariant(bool condition,
                const char* what,
@@ -113,8 +122,8 @@ struct Job {
 
 /// What every pool shares; outlives the Scheduler while handlers still hold environments.
 struct Core {
-    Core(asio::io_context& io_context, Settings s)
-        : io(io_context),
+    Core(util::IoLoops& io_loops, Settings s)
+        : loops(io_loops),
           settings(std::move(s)),
           log_store(settings.data_dir),
           limits(settings.account_concurrency) {
@@ -133,12 +142,16 @@ struct Core {
         done(std::move(outcome));
     }
 
-    asio::io_context& io;
+    util::IoLoops& loops;
     Settings settings;
     std::optional<RuntimeTable> runtimes;
     std::string runtimes_error;
     logs::LogStore log_store;
     ConcurrencyLimits limits;
+    /// Prepares sandboxes and spawns runtimes off the io loops. Its threads live until the
+    /// Scheduler ends, as Process::spawn requires (PR_SET_PDEATHSIG follows the spawning
+    /// thread).
+    asio::thread_pool spawner{kSpawnerThreads};
     const std::shared_ptr<const sandbox::Sandbox> sandboxing =
         settings.sandboxing ? settings.sandboxing : sandbox::Sandbox::unconfined(settings.data_dir);
 };
@@ -162,70 +175,121 @@ public:
         : core(std::move(c)),
           spec(std::move(s)),
           command(cmd),
-          strand(asio::make_strand(core->io)),
           log_scope{spec->scope.account, spec->scope.region, spec->config.function_name} {}
 
+    /// Any thread: reserves an environment for `job` (an idle one, one about to be idle, a
+    /// stopped one, or a new one) and hands the job to it on its home loop.
     void dispatch(Job job);
+    /// Any thread. Superseded by a new revision: idle environments go now, busy ones when they
+    /// finish.
+    void drain();
+    /// Any thread. Server shutdown: fail bound jobs, kill and reap every process.
+    /// `loops_running`: false once no io thread runs (then it all happens on the caller).
+    void shutdown(bool loops_running);
+    /// Any thread. Starts `count` provisioned environments for `qualifier`, replacing earlier
+    /// ones.
+    void provision(const std::string& qualifier, unsigned count, Scheduler::Provisioned done);
+    /// Any thread. Stops the provisioned environments of `qualifier`.
+    void deprovision(const std::string& qualifier);
+
+    // Called by an environment, on its home loop.
     void on_idle(Environment& env);
     /// Busy, job answered, runtime not yet back on GET /next.
     void on_answered(Environment& env);
     void on_stopped(Environment& env);
     void remove(Environment& env);
-    /// Superseded by a new revision: idle environments go now, busy ones when they finish.
-    void drain();
-    /// Server shutdown: fail bound jobs, kill and reap every process.
-    void shutdown();
-    /// Starts `count` provisioned environments for `qualifier`, replacing earlier ones.
-    void provision(const std::string& qualifier, unsigned count, Scheduler::Provisioned done);
-    /// Stops the provisioned environments of `qualifier`.
-    void deprovision(const std::string& qualifier);
     /// A provisioned environment ran its init (its first GET /next came without a job).
     void on_initialised(Environment& env);
+    /// The environment took the job it was reserved for: it may be listed again.
+    void on_taken(Environment& env);
 
     const std::shared_ptr<Core> core;
     const std::shared_ptr<const FunctionVersionSpec> spec;
     const std::vector<std::string>& command;  // in core->runtimes, immutable
-    const Strand strand;
     const logs::LogScope log_scope;
 
 private:
+    /// What to do, once the mutex is released, to the environments chosen under it.
+    struct Followup {
+        std::vector<std::shared_ptr<Environment>> discard;
+        std::vector<std::shared_ptr<Environment>> start;  // provisioned, without a job
+        Scheduler::Provisioned done;
+        bool ready = false;  // done's argument
+        void run();
+    };
+
+    /// Takes, LIFO, an environment serving `provisioning` (nullptr: an on-demand one) out of
+    /// `list`, preferring one whose home is `here`; reserves it. nullptr if there is none.
+    std::shared_ptr<Environment> take_locked(std::vector<Environment*>& list,
+                                             const Provisioning* provisioning,
+                                             const asio::io_context* here);
+    /// A new environment on `home`: reserved for a job, or provisioned (started without one).
+    std::shared_ptr<Environment> add_locked(asio::io_context& home,
+                                            std::shared_ptr<Provisioning> provisioning = nullptr);
+    void start_provisioned_locked(const std::shared_ptr<Provisioning>& provisioning,
+                                  Followup& followup);
+    void deprovision_locked(const std::string& qualifier, Followup& followup);
+    /// A provisioned environment failed its init: the allocation fails as a whole.
+    void fail_provisioning_locked(const std::shared_ptr<Provisioning>& provisioning,
+                                  Followup& followup);
+
+    std::mutex mutex_;  // guards everything below, and Environment::reserved_
     std::vector<std::shared_ptr<Environment>> envs_;
     std::vector<Environment*> idle_;      // LIFO: the most recently used stays warm
     std::vector<Environment*> answered_;  // about to be idle: a job may wait for one
     std::vector<Environment*> stopped_;   // timed out: restartable with their TMPDIR
     bool draining_ = false;
     std::map<std::string, std::shared_ptr<Provisioning>> provisions_;  // active, by qualifier
-
-    /// Takes the most recently listed environment of `list` serving `provisioning` (nullptr:
-    /// an on-demand one) out of it; nullptr if there is none.
-    Environment* take(std::vector<Environment*>& list, const Provisioning* provisioning);
-    void start_provisioned(const std::shared_ptr<Provisioning>& provisioning);
-    /// A provisioned environment failed its init: the allocation fails as a whole.
-    void fail_provisioning(const std::shared_ptr<Provisioning>& provisioning);
 };
+
+/// Runs `action(env)` on `env`'s home loop: right here when the caller is on it (`inline_ok`),
+/// else posted there.
+template <typename Action>
+void on_home(const std::shared_ptr<Environment>& env, Action action, bool inline_ok = false);
 
 class Environment final : public runtime_api::Handler,
                           public std::enable_shared_from_this<Environment> {
 public:
     enum class State { Stopped, Starting, Idle, Busy, Dead };
 
-    explicit Environment(std::shared_ptr<Pool> pool,
-                         std::shared_ptr<Provisioning> provisioning = nullptr)
+    Environment(std::shared_ptr<Pool> pool,
+                asio::io_context& home,
+                std::shared_ptr<Provisioning> provisioning)
         : pool_(std::move(pool)),
+          home_(home.get_executor()),
           provisioning_(std::move(provisioning)),
           id_(util::uuid4()),
           log_stream_(
               logs::log_stream_name(std::chrono::system_clock::now(), pool_->spec->config.version)),
-          deadline_(pool_->strand),
-          keep_alive_(pool_->strand),
-          pid_watch_(pool_->strand),
-          output_(pool_->strand) {}
+          deadline_(home_),
+          keep_alive_(home_),
+          pid_watch_(home_),
+          output_(home_) {}
+
+    /// The event loop this environment lives on.
+    Executor home() const { return home_; }
 
     State state() const { return state_; }
     /// Null for on-demand environments.
     const std::shared_ptr<Provisioning>& provisioning() const { return provisioning_; }
     /// The runtime has asked for an event at least once.
     bool initialised() const { return initialised_; }
+
+    /// The job this environment was reserved for (Pool::dispatch), on the home loop. It is
+    /// run, enqueued or starts the environment, by the state the environment is in now; an
+    /// environment that went away meanwhile passes it back to the pool.
+    void take(Job job) {
+        pool_->on_taken(*this);
+        if (state_ == State::Idle) {
+            run(std::move(job));
+        } else if (state_ == State::Stopped) {
+            start(std::move(job));
+        } else if (state_ == State::Busy && !job_) {
+            enqueue(std::move(job));
+        } else {
+            pool_->dispatch(std::move(job));
+        }
+    }
 
     /// Stopped -> Starting: spawns the runtime (re-initialising after a timeout) with `job`
     /// bound; the job is handed once the runtime first asks for it. Without a job (provisioned
@@ -237,54 +301,29 @@ public:
         job_ = std::move(job);
         const auto& core = *pool_->core;
         try {
-            if (!sandbox_) {  // kept across a re-init after a timeout, with its /tmp
-                const auto& config = pool_->spec->config;
-                sandbox_ =
-                    core.sandboxing->prepare(id_, config.memory_size, config.ephemeral_storage);
-            }
-            listener_.emplace(pool_->strand, *this);
+            listener_.emplace(home_, *this);
         } catch (const std::exception& e) {
-            if (job_) {
-                fail(model::errors::service(
-                    fmt::format("Cannot prepare an execution environment: {}", e.what())));
-            }
-            discard();
-            return;
-        }
-        try {
-            const LaunchContext context{sandbox_->runtimes_dir(),
-                                        core.settings.endpoint_url,
-                                        sandbox_->tmp_dir(),
-                                        listener_->port(),
-                                        log_stream_,
-                                        provisioning_ != nullptr,
-                                        sandbox_->task_root(pool_->spec->code_dir)};
-            sandbox_->boost_cpu(true);  // until the runtime's init is done (on_next)
-            process_.emplace(
-                sandbox::Process::spawn(make_process_spec(*pool_->spec, pool_->command, context),
-                                        sandbox_->confinement(pool_->spec->code_dir)));
-            oom_kills_at_spawn_ = sandbox_->oom_kills();
-        } catch (const std::system_error& e) {
-            // AWS words a missing or unusable entry point as Runtime.InvalidEntrypoint.
-            if (job_) {
-                complete(error_payload(
-                             "Runtime.InvalidEntrypoint",
-                             fmt::format(
-                                 "RequestId: {} Error: {}", job_->invocation.request_id, e.what())),
-                         kUnhandled);
-            }
-            discard();
+            fail_start(e.what());
             return;
         }
         spawned_at_ = Clock::now();
         init_duration_ms_.reset();
         state_ = State::Starting;
-        pid_watch_.assign(process_->pidfd());
-        watch_exit();
-        output_.assign(process_->release_output());
-        output_.non_blocking(true);
-        watch_output();
-        arm_deadline(core.settings.start_timeout, [](Environment& env) { env.on_start_timeout(); });
+        arm_deadline(core.settings.start_timeout);
+        // Preparing the sandbox and spawning block for milliseconds (mkdir, cgroup writes, a
+        // vfork until execve): done on the spawner so this loop keeps serving its connections
+        // and many cold starts proceed at once. The sandbox travels with the task and comes
+        // back in on_spawned; the listener accepts only from then on, so no runtime callback
+        // comes before it.
+        asio::post(pool_->core->spawner,
+                   [self = shared_from_this(),
+                    sandbox = std::move(sandbox_),
+                    port = listener_->port()]() mutable {
+                       Spawned spawned = self->spawn(std::move(sandbox), port);
+                       asio::post(self->home_, [self, spawned = std::move(spawned)]() mutable {
+                           self->on_spawned(std::move(spawned));
+                       });
+                   });
     }
 
     /// Idle -> Busy: hands `job` to the parked runtime.
@@ -301,8 +340,7 @@ public:
     void enqueue(Job job) {
         invariant(state_ == State::Busy && !job_, "enqueue() on an answered environment");
         job_ = std::move(job);
-        arm_deadline(pool_->core->settings.start_timeout,
-                     [](Environment& env) { env.on_repoll_timeout(); });
+        arm_deadline(pool_->core->settings.start_timeout);
     }
 
     /// -> Dead: kills the runtime's process group and leaves the pool. A bound job is failed.
@@ -313,7 +351,6 @@ public:
         }
         const auto self = shared_from_this();
         state_ = State::Dead;
-        ++epoch_;
         if (job_) {
             fail(model::errors::service("The execution environment was stopped"));
         }
@@ -340,7 +377,7 @@ public:
             // Init Duration: spawn to the first GET /next (facts §3.5).
             init_duration_ms_ = milliseconds_between(spawned_at_, Clock::now());
             end_init_boost();
-            deadline_.cancel();
+            deadline_.disarm();
             initialised_ = true;
             if (!job_) {
                 // Provisioned: initialised ahead of any invocation, so no REPORT shows an
@@ -355,7 +392,7 @@ public:
             state_ = State::Busy;
             hand();
         } else if (state_ == State::Busy && job_ && !started_at_) {
-            deadline_.cancel();  // the enqueued job's wait is over
+            deadline_.disarm();  // the enqueued job's wait is over
             hand();
         } else if (state_ == State::Busy && !job_) {
             state_ = State::Idle;
@@ -424,15 +461,110 @@ public:
     }
 
 private:
-    template <typename OnFire>
-    void arm_deadline(std::chrono::milliseconds after, OnFire on_fire) {
-        deadline_.expires_after(after);
-        deadline_.async_wait([self = shared_from_this(), epoch = epoch_, on_fire](
-                                 const boost::system::error_code& ec) {
-            if (!ec && self->epoch_ == epoch) {
-                on_fire(*self);
+    /// What the spawner made of a start.
+    struct Spawned {
+        std::unique_ptr<sandbox::EnvironmentSandbox> sandbox;
+        std::optional<sandbox::Process> process;
+        std::uint64_t oom_kills = 0;
+        std::string prepare_error;  // the sandbox could not be made
+        std::string spawn_error;    // the runtime could not be started
+    };
+
+    /// On the spawner: makes the sandbox (unless `sandbox` is kept from before a timeout, with
+    /// its /tmp) and starts the runtime. Touches only immutable state of this environment.
+    Spawned spawn(std::unique_ptr<sandbox::EnvironmentSandbox> sandbox, std::uint16_t port) const {
+        const auto& core = *pool_->core;
+        const auto& spec = *pool_->spec;
+        Spawned spawned;
+        try {
+            if (!sandbox) {
+                sandbox = core.sandboxing->prepare(
+                    id_, spec.config.memory_size, spec.config.ephemeral_storage);
             }
-        });
+        } catch (const std::exception& e) {
+            spawned.prepare_error = e.what();
+            return spawned;
+        }
+        spawned.sandbox = std::move(sandbox);
+        try {
+            const auto& box = *spawned.sandbox;
+            const LaunchContext context{box.runtimes_dir(),
+                                        core.settings.endpoint_url,
+                                        box.tmp_dir(),
+                                        port,
+                                        log_stream_,
+                                        provisioning_ != nullptr,
+                                        box.task_root(spec.code_dir)};
+            box.boost_cpu(true);  // until the runtime's init is done (on_next)
+            spawned.process.emplace(sandbox::Process::spawn(
+                make_process_spec(spec, pool_->command, context), box.confinement(spec.code_dir)));
+            spawned.oom_kills = box.oom_kills();
+        } catch (const std::system_error& e) {
+            spawned.spawn_error = e.what();
+        }
+        return spawned;
+    }
+
+    /// Back on the home loop after spawn().
+    void on_spawned(Spawned spawned) {
+        sandbox_ = std::move(spawned.sandbox);
+        if (state_ != State::Starting) {
+            // Discarded meanwhile: the process dies with `spawned` (~Process kills and reaps).
+            release_sandbox();
+            return;
+        }
+        if (!spawned.prepare_error.empty()) {
+            fail_start(spawned.prepare_error);
+            return;
+        }
+        if (!spawned.spawn_error.empty()) {
+            // AWS words a missing or unusable entry point as Runtime.InvalidEntrypoint.
+            if (job_) {
+                complete(error_payload("Runtime.InvalidEntrypoint",
+                                       fmt::format("RequestId: {} Error: {}",
+                                                   job_->invocation.request_id,
+                                                   spawned.spawn_error)),
+                         kUnhandled);
+            }
+            discard();
+            return;
+        }
+        process_.emplace(std::move(*spawned.process));
+        oom_kills_at_spawn_ = spawned.oom_kills;
+        pid_watch_.assign(process_->pidfd());
+        watch_exit();
+        output_.assign(process_->release_output());
+        output_.non_blocking(true);
+        watch_output();
+        listener_->start();
+    }
+
+    /// The environment could not be made: the bound job gets a service error.
+    void fail_start(std::string_view why) {
+        if (job_) {
+            fail(model::errors::service(
+                fmt::format("Cannot prepare an execution environment: {}", why)));
+        }
+        discard();
+    }
+
+    /// One deadline per phase, disarmed when the phase ends: the start timeout (Starting), the
+    /// wait for an answered runtime's next GET /next (Busy, job not handed) and the
+    /// invocation's timeout (Busy, job handed).
+    void arm_deadline(std::chrono::milliseconds after) {
+        deadline_.arm(Clock::now() + after, [self = shared_from_this()] { self->on_deadline(); });
+    }
+
+    void on_deadline() {
+        if (state_ == State::Starting) {
+            on_start_timeout();
+        } else if (state_ == State::Busy && job_) {
+            if (started_at_) {
+                on_invoke_timeout();
+            } else {
+                on_repoll_timeout();
+            }
+        }
     }
 
     /// Armed once per idle period at most; re-arms itself while the environment keeps being
@@ -619,7 +751,7 @@ private:
         handing_ = true;
         started_at_ = Clock::now();
         job_->log.append(logs::start_line(invocation.request_id, pool_->spec->config.version));
-        arm_deadline(timeout, [](Environment& env) { env.on_invoke_timeout(); });
+        arm_deadline(timeout);
     }
 
     bool is_handing(std::string_view request_id) const {
@@ -655,8 +787,7 @@ private:
         Job job = std::move(*job_);
         job_.reset();
         handing_ = false;
-        ++epoch_;
-        deadline_.cancel();
+        deadline_.disarm();
         const auto& config = pool_->spec->config;
         const auto& id = job.invocation.request_id;
         job.log.append(logs::end_line(id));
@@ -682,8 +813,7 @@ private:
         Job job = std::move(*job_);
         job_.reset();
         handing_ = false;
-        ++epoch_;
-        deadline_.cancel();
+        deadline_.disarm();
         if (std::string rest = job.log.take(); !rest.empty()) {
             pool_->core->log_store.append(pool_->log_scope, std::move(rest));
         }
@@ -736,8 +866,12 @@ private:
         return process_ ? logs::max_memory_used_mb(process_->pid()) : 0;
     }
 
+    friend class Pool;
+
     const std::shared_ptr<Pool> pool_;
+    const Executor home_;
     const std::shared_ptr<Provisioning> provisioning_;  // null: on-demand
+    bool reserved_ = false;  // guarded by the pool's mutex: chosen for a job not yet taken
     bool initialised_ = false;
     const std::string id_;
     // Its cgroup and /tmp (<data-dir>/envs/<id>/), kept across re-inits after a timeout.
@@ -748,8 +882,7 @@ private:
     // Invariant: job_ is set in Starting, and in Busy until the runtime answers; never in
     // Idle, Stopped or Dead (checked by start(), run() and hand()).
     std::optional<Job> job_;
-    bool handing_ = false;     // deliver() succeeded; no verdict yet on whether the runtime read it
-    std::uint64_t epoch_ = 0;  // bumped when a job ends: stale deadline handlers do nothing
+    bool handing_ = false;  // deliver() succeeded; no verdict yet on whether the runtime read it
     std::optional<runtime_api::Listener> listener_;
     std::optional<sandbox::Process> process_;
     std::optional<int> exit_status_;
@@ -758,94 +891,190 @@ private:
     std::optional<double> init_duration_ms_;       // until the first REPORT of this process
     Clock::time_point idle_since_;
     bool keep_alive_armed_ = false;
-    asio::steady_timer deadline_;  // start timeout, then each invocation's deadline
+    util::LazyDeadline deadline_;  // one per phase (arm_deadline)
     asio::steady_timer keep_alive_;
     asio::posix::stream_descriptor pid_watch_;
     asio::posix::stream_descriptor output_;
 };
 
+template <typename Action>
+void on_home(const std::shared_ptr<Environment>& env, Action action, bool inline_ok) {
+    if (inline_ok && env->home().running_in_this_thread()) {
+        action(*env);
+        return;
+    }
+    asio::post(env->home(), [env, action = std::move(action)]() mutable { action(*env); });
+}
+
+void Pool::Followup::run() {
+    for (const auto& env : discard) {
+        on_home(env, [](Environment& e) { e.discard(); });
+    }
+    for (const auto& env : start) {
+        on_home(env, [](Environment& e) { e.start(std::nullopt); });
+    }
+    if (done) {
+        done(ready);
+    }
+}
+
 void Pool::dispatch(Job job) {
-    // AWS: a provisioned lease is served by its qualifier's environments first (facts §3.6);
-    // should none be there (one is being replaced), the job runs on an on-demand one.
-    const Provisioning* provisioning = nullptr;
-    if (const auto it = provisions_.find(job.provisioned); it != provisions_.end()) {
-        provisioning = it->second.get();
+    asio::io_context* here = core->loops.current();
+    std::shared_ptr<Environment> env;
+    {
+        std::lock_guard lock(mutex_);
+        // AWS: a provisioned lease is served by its qualifier's environments first (facts
+        // §3.6); should none be there (one is being replaced), the job runs on an on-demand one.
+        const Provisioning* provisioning = nullptr;
+        if (const auto it = provisions_.find(job.provisioned); it != provisions_.end()) {
+            provisioning = it->second.get();
+        }
+        const std::array<const Provisioning*, 2> kinds{provisioning, nullptr};
+        for (std::size_t i = provisioning != nullptr ? 0 : 1; i < kinds.size() && !env; ++i) {
+            for (auto* list : {&idle_, &answered_, &stopped_}) {
+                if ((env = take_locked(*list, kinds[i], here))) {
+                    break;
+                }
+            }
+        }
+        if (!env) {
+            // One invocation per environment: no idle one means a new one (bounded by the
+            // concurrency lease already taken in invoke()).
+            env = add_locked(here != nullptr ? *here : core->loops.next());
+        }
     }
-    const std::array<const Provisioning*, 2> kinds{provisioning, nullptr};
-    for (std::size_t i = provisioning != nullptr ? 0 : 1; i < kinds.size(); ++i) {
-        if (Environment* env = take(idle_, kinds[i])) {
-            env->run(std::move(job));
-            return;
-        }
-        if (Environment* env = take(answered_, kinds[i])) {
-            env->enqueue(std::move(job));
-            return;
-        }
-        if (Environment* env = take(stopped_, kinds[i])) {
-            env->start(std::move(job));
-            return;
-        }
-    }
-    // One invocation per environment: no idle one means a new one (bounded by the concurrency
-    // lease already taken in invoke()).
-    auto env = std::make_shared<Environment>(shared_from_this());
-    envs_.push_back(env);
-    env->start(std::move(job));
+    on_home(
+        env,
+        [job = std::move(job)](Environment& e) mutable { e.take(std::move(job)); },
+        /*inline_ok=*/true);
 }
 
-Environment* Pool::take(std::vector<Environment*>& list, const Provisioning* provisioning) {
+std::shared_ptr<Environment> Pool::take_locked(std::vector<Environment*>& list,
+                                               const Provisioning* provisioning,
+                                               const asio::io_context* here) {
+    auto chosen = list.rend();
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
-        if ((*it)->provisioning().get() == provisioning) {
-            Environment* env = *it;
-            list.erase(std::next(it).base());
-            return env;
+        if ((*it)->provisioning().get() != provisioning) {
+            continue;
+        }
+        if (chosen == list.rend()) {
+            chosen = it;
+        }
+        if (here == nullptr || &(*it)->home().context() == here) {
+            chosen = it;
+            break;
         }
     }
-    return nullptr;
+    if (chosen == list.rend()) {
+        return nullptr;
+    }
+    Environment* env = *chosen;
+    list.erase(std::next(chosen).base());
+    env->reserved_ = true;
+    return env->shared_from_this();
 }
 
-/// A provisioned environment whose provisioning was replaced or removed.
+std::shared_ptr<Environment> Pool::add_locked(asio::io_context& home,
+                                              std::shared_ptr<Provisioning> provisioning) {
+    const bool for_job = provisioning == nullptr;
+    auto env = std::make_shared<Environment>(shared_from_this(), home, std::move(provisioning));
+    env->reserved_ = for_job;
+    envs_.push_back(env);
+    return env;
+}
+
+/// A provisioned environment whose provisioning was replaced or removed. Pool mutex held.
 bool retired(const Environment& env) {
     return env.provisioning() && !env.provisioning()->active;
 }
 
+void Pool::on_taken(Environment& env) {
+    std::lock_guard lock(mutex_);
+    env.reserved_ = false;
+}
+
 void Pool::on_idle(Environment& env) {
-    std::erase(answered_, &env);
-    if (draining_ || retired(env)) {
-        env.discard();
-        return;
+    {
+        std::lock_guard lock(mutex_);
+        std::erase(answered_, &env);
+        if (!draining_ && !retired(env)) {
+            if (!env.reserved_) {
+                idle_.push_back(&env);
+            }
+            return;
+        }
     }
-    idle_.push_back(&env);
+    env.discard();
+}
+
+void Pool::on_answered(Environment& env) {
+    std::lock_guard lock(mutex_);
+    if (!env.reserved_) {
+        answered_.push_back(&env);
+    }
+}
+
+void Pool::on_stopped(Environment& env) {
+    {
+        std::lock_guard lock(mutex_);
+        std::erase(answered_, &env);
+        if (!draining_ && !retired(env)) {
+            if (!env.reserved_) {
+                stopped_.push_back(&env);
+            }
+            return;
+        }
+    }
+    env.discard();
 }
 
 void Pool::on_initialised(Environment& env) {
-    Provisioning& provisioning = *env.provisioning();
-    if (provisioning.active && ++provisioning.initialised == provisioning.count &&
-        provisioning.done) {
-        std::exchange(provisioning.done, nullptr)(true);
+    Scheduler::Provisioned done;
+    {
+        std::lock_guard lock(mutex_);
+        Provisioning& provisioning = *env.provisioning();
+        if (provisioning.active && ++provisioning.initialised == provisioning.count) {
+            done = std::exchange(provisioning.done, nullptr);
+        }
+    }
+    if (done) {
+        done(true);
     }
 }
 
-void Pool::start_provisioned(const std::shared_ptr<Provisioning>& provisioning) {
-    auto env = std::make_shared<Environment>(shared_from_this(), provisioning);
-    envs_.push_back(env);
-    env->start(std::nullopt);
+void Pool::start_provisioned_locked(const std::shared_ptr<Provisioning>& provisioning,
+                                    Followup& followup) {
+    // Spread over the loops: provisioned environments serve whichever connection comes.
+    followup.start.push_back(add_locked(core->loops.next(), provisioning));
 }
 
 void Pool::provision(const std::string& qualifier, unsigned count, Scheduler::Provisioned done) {
-    deprovision(qualifier);
-    if (draining_) {
-        return;
+    Followup followup;
+    {
+        std::lock_guard lock(mutex_);
+        deprovision_locked(qualifier, followup);
+        if (!draining_) {
+            auto provisioning =
+                std::make_shared<Provisioning>(Provisioning{qualifier, count, 0, std::move(done)});
+            provisions_[qualifier] = provisioning;
+            for (unsigned i = 0; i < count; ++i) {
+                start_provisioned_locked(provisioning, followup);
+            }
+        }
     }
-    auto provisioning =
-        std::make_shared<Provisioning>(Provisioning{qualifier, count, 0, std::move(done)});
-    provisions_[qualifier] = provisioning;
-    for (unsigned i = 0; i < count && provisioning->active; ++i) {
-        start_provisioned(provisioning);
-    }
+    followup.run();
 }
 
 void Pool::deprovision(const std::string& qualifier) {
+    Followup followup;
+    {
+        std::lock_guard lock(mutex_);
+        deprovision_locked(qualifier, followup);
+    }
+    followup.run();
+}
+
+void Pool::deprovision_locked(const std::string& qualifier, Followup& followup) {
     const auto it = provisions_.find(qualifier);
     if (it == provisions_.end()) {
         return;
@@ -854,80 +1083,87 @@ void Pool::deprovision(const std::string& qualifier) {
     provisions_.erase(it);
     provisioning->active = false;
     provisioning->done = nullptr;
-    // Busy ones follow when their invocation ends (on_idle, on_stopped).
-    for (const auto& env : std::vector<std::shared_ptr<Environment>>(envs_)) {
-        if (env->provisioning() == provisioning && env->state() != Environment::State::Busy) {
-            env->discard();
-        }
+    // Listed ones go now; busy and reserved ones follow when their invocation ends (on_idle,
+    // on_stopped see them retired).
+    for (auto* list : {&idle_, &stopped_}) {
+        std::erase_if(*list, [&](Environment* env) {
+            if (env->provisioning() != provisioning) {
+                return false;
+            }
+            followup.discard.push_back(env->shared_from_this());
+            return true;
+        });
     }
 }
 
-void Pool::fail_provisioning(const std::shared_ptr<Provisioning>& provisioning) {
+void Pool::fail_provisioning_locked(const std::shared_ptr<Provisioning>& provisioning,
+                                    Followup& followup) {
     provisioning->active = false;
     if (const auto it = provisions_.find(provisioning->qualifier);
         it != provisions_.end() && it->second == provisioning) {
         provisions_.erase(it);
     }
-    auto done = std::exchange(provisioning->done, nullptr);
-    for (const auto& env : std::vector<std::shared_ptr<Environment>>(envs_)) {
+    followup.done = std::exchange(provisioning->done, nullptr);
+    followup.ready = false;
+    for (const auto& env : envs_) {
         if (env->provisioning() == provisioning) {
-            env->discard();
+            followup.discard.push_back(env);
         }
     }
-    if (done) {
-        done(false);
-    }
-}
-
-void Pool::on_answered(Environment& env) {
-    answered_.push_back(&env);
-}
-
-void Pool::on_stopped(Environment& env) {
-    std::erase(answered_, &env);
-    if (draining_ || retired(env)) {
-        env.discard();
-        return;
-    }
-    stopped_.push_back(&env);
 }
 
 void Pool::remove(Environment& env) {
-    std::erase(idle_, &env);
-    std::erase(answered_, &env);
-    std::erase(stopped_, &env);
-    std::erase_if(envs_, [&](const auto& e) { return e.get() == &env; });
-    const std::shared_ptr<Provisioning> provisioning = env.provisioning();
-    if (!provisioning || !provisioning->active || draining_) {
-        return;
-    }
-    if (!env.initialised()) {
-        // AWS: an init that fails fails the allocation: FAILED (facts §3.6). A replacement
-        // failing after READY just leaves one environment fewer.
-        if (provisioning->done) {
-            fail_provisioning(provisioning);
+    Followup followup;
+    {
+        std::lock_guard lock(mutex_);
+        std::erase(idle_, &env);
+        std::erase(answered_, &env);
+        std::erase(stopped_, &env);
+        std::erase_if(envs_, [&](const auto& e) { return e.get() == &env; });
+        const std::shared_ptr<Provisioning>& provisioning = env.provisioning();
+        if (provisioning && provisioning->active && !draining_) {
+            if (!env.initialised()) {
+                // AWS: an init that fails fails the allocation: FAILED (facts §3.6). A
+                // replacement failing after READY just leaves one environment fewer.
+                if (provisioning->done) {
+                    fail_provisioning_locked(provisioning, followup);
+                }
+            } else {
+                start_provisioned_locked(provisioning, followup);  // keep the allocation whole
+            }
         }
-    } else {
-        start_provisioned(provisioning);  // keep the allocation whole
     }
+    followup.run();
 }
 
 void Pool::drain() {
-    draining_ = true;
-    const auto self = shared_from_this();
-    for (auto* env : std::vector<Environment*>(idle_)) {
-        env->discard();
+    Followup followup;
+    {
+        std::lock_guard lock(mutex_);
+        draining_ = true;
+        for (auto* list : {&idle_, &stopped_}) {
+            for (Environment* env : *list) {
+                followup.discard.push_back(env->shared_from_this());
+            }
+            list->clear();
+        }
     }
-    for (auto* env : std::vector<Environment*>(stopped_)) {
-        env->discard();
-    }
+    followup.run();
 }
 
-void Pool::shutdown() {
-    draining_ = true;
-    const auto self = shared_from_this();
-    for (const auto& env : std::vector<std::shared_ptr<Environment>>(envs_)) {
-        env->discard(/*wait=*/true);
+void Pool::shutdown(bool loops_running) {
+    std::vector<std::shared_ptr<Environment>> envs;
+    {
+        std::lock_guard lock(mutex_);
+        draining_ = true;
+        envs = envs_;
+    }
+    for (const auto& env : envs) {
+        if (loops_running) {
+            on_home(env, [](Environment& e) { e.discard(/*wait=*/true); });
+        } else {
+            env->discard(/*wait=*/true);
+        }
     }
 }
 
@@ -938,8 +1174,9 @@ using ProvisionKey = PoolKey;
 }  // namespace
 
 struct Scheduler::Impl {
-    Impl(asio::io_context& io, Settings settings)
-        : core(std::make_shared<Core>(io, std::move(settings))), child_signals(io, SIGCHLD) {}
+    Impl(util::IoLoops& loops, Settings settings)
+        : core(std::make_shared<Core>(loops, std::move(settings))),
+          child_signals(loops.main(), SIGCHLD) {}
 
     void watch_children() {
         child_signals.async_wait([this](const boost::system::error_code& ec, int) {
@@ -958,7 +1195,7 @@ struct Scheduler::Impl {
     void retire_locked(const std::shared_ptr<Pool>& pool) {
         std::erase_if(retired, [](const auto& weak) { return weak.expired(); });
         retired.push_back(pool);
-        asio::post(pool->strand, [pool] { pool->drain(); });
+        pool->drain();
     }
 
     /// The pool of `spec`'s revision. A new revision drains the pool of the previous one.
@@ -999,8 +1236,8 @@ struct Scheduler::Impl {
     bool stopped = false;
 };
 
-Scheduler::Scheduler(asio::io_context& io, Settings settings)
-    : impl_(std::make_unique<Impl>(io, std::move(settings))) {
+Scheduler::Scheduler(util::IoLoops& loops, Settings settings)
+    : impl_(std::make_unique<Impl>(loops, std::move(settings))) {
     sandbox::become_subreaper();
     impl_->watch_children();
 }
@@ -1008,6 +1245,8 @@ Scheduler::Scheduler(asio::io_context& io, Settings settings)
 Scheduler::~Scheduler() {
     // Runs once no io thread runs (the app joins them first): pools are touched directly.
     // Pool::shutdown() is idempotent, so pools that shutdown() already reached are no-ops.
+    // Spawns still running finish first; what they made is killed with their unrun handlers.
+    impl_->core->spawner.join();
     std::vector<std::shared_ptr<Pool>> pools;
     {
         std::lock_guard lock(impl_->mutex);
@@ -1023,7 +1262,7 @@ Scheduler::~Scheduler() {
         impl_->pools.clear();
     }
     for (const auto& pool : pools) {
-        pool->shutdown();
+        pool->shutdown(/*loops_running=*/false);
     }
     boost::system::error_code ignored;
     impl_->child_signals.cancel(ignored);
@@ -1046,7 +1285,7 @@ void Scheduler::shutdown() {
     impl_->stopped = true;
     // Pools stay in the map: if the io_context stops before these run, the destructor does it.
     for (const auto& [key, pool] : impl_->pools) {
-        asio::dispatch(pool->strand, [pool = pool] { pool->shutdown(); });
+        pool->shutdown(/*loops_running=*/true);
     }
 }
 
@@ -1055,9 +1294,10 @@ void Scheduler::invoke(std::shared_ptr<const FunctionVersionSpec> spec,
                        Done done) {
     auto& core = *impl_->core;
     const auto answer_now = [&](model::AwsError error) {
-        asio::post(core.io, [done = std::move(done), error = std::move(error)]() mutable {
-            done(InvocationOutcome{std::nullopt, std::move(error)});
-        });
+        asio::post(core.loops.current_or_next(),
+                   [done = std::move(done), error = std::move(error)]() mutable {
+                       done(InvocationOutcome{std::nullopt, std::move(error)});
+                   });
     };
     const std::string_view qualifier =
         invocation.qualifier ? std::string_view(*invocation.qualifier) : std::string_view();
@@ -1075,13 +1315,11 @@ void Scheduler::invoke(std::shared_ptr<const FunctionVersionSpec> spec,
         answer_now(model::errors::service(std::move(error)));
         return;
     }
-    asio::post(pool->strand,
-               [pool,
-                job = Job{std::move(invocation),
-                          std::move(done),
-                          {},
-                          std::move(acquired.lease),
-                          std::move(provisioned)}]() mutable { pool->dispatch(std::move(job)); });
+    pool->dispatch(Job{std::move(invocation),
+                       std::move(done),
+                       {},
+                       std::move(acquired.lease),
+                       std::move(provisioned)});
 }
 
 ConcurrencyLimits& Scheduler::limits() {
@@ -1096,7 +1334,7 @@ void Scheduler::provision(std::shared_ptr<const FunctionVersionSpec> spec,
     auto pool = impl_->pool_for(spec, error);
     if (!pool) {
         spdlog::warn("cannot provision {}:{}: {}", spec->config.function_name, qualifier, error);
-        asio::post(impl_->core->io, [done = std::move(done)] { done(false); });
+        asio::post(impl_->core->loops.main(), [done = std::move(done)] { done(false); });
         return;
     }
     std::shared_ptr<Pool> previous;
@@ -1108,11 +1346,9 @@ void Scheduler::provision(std::shared_ptr<const FunctionVersionSpec> spec,
         slot = pool;
     }
     if (previous && previous != pool) {  // an alias moved to another version
-        asio::post(previous->strand, [previous, qualifier] { previous->deprovision(qualifier); });
+        previous->deprovision(qualifier);
     }
-    asio::post(pool->strand, [pool, qualifier, count, done = std::move(done)]() mutable {
-        pool->provision(qualifier, count, std::move(done));
-    });
+    pool->provision(qualifier, count, std::move(done));
 }
 
 void Scheduler::deprovision(const model::Scope& scope,
@@ -1130,7 +1366,7 @@ void Scheduler::deprovision(const model::Scope& scope,
         impl_->provisioned.erase(it);
     }
     if (pool) {
-        asio::post(pool->strand, [pool, qualifier] { pool->deprovision(qualifier); });
+        pool->deprovision(qualifier);
     }
 }
 

@@ -6,7 +6,8 @@
 // with the runtime's /response or /error — or with the engine's own error on timeout, crash or
 // oversize response. Idle environments are evicted after the keep-alive.
 // Threading: invoke() may be called from any thread; `done` is called exactly once, on an io
-// thread, and must not block.
+// thread (the loop of the environment that ran the invocation, which is the caller's own loop
+// whenever an environment there was free), and must not block.
 #pragma once
 
 #include <chrono>
@@ -15,11 +16,10 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-
 #include "sandbox/sandbox.hpp"
 #include "scheduler/concurrency.hpp"
 #include "scheduler/invocation.hpp"
+#include "util/io_loops.hpp"
 
 namespace lambdahost::scheduler {
 
@@ -36,7 +36,8 @@ struct Settings {
 
 class Scheduler {
 public:
-    Scheduler(boost::asio::io_context& io, Settings settings);
+    /// Environments live on `loops` (each on the loop of the invocation that started it).
+    Scheduler(util::IoLoops& loops, Settings settings);
     /// Kills every environment (and its process group) and waits for them.
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;

@@ -132,7 +132,7 @@ protected:
 
     Scheduler& scheduler() {
         if (!scheduler_) {
-            scheduler_ = std::make_unique<Scheduler>(io_, settings_);
+            scheduler_ = std::make_unique<Scheduler>(loops_, settings_);
         }
         return *scheduler_;
     }
@@ -256,7 +256,8 @@ protected:
     }
 
     test::TempDir dir_;
-    boost::asio::io_context io_;
+    util::IoLoops loops_{1};
+    boost::asio::io_context& io_ = loops_.main();
     Settings settings_ = settings();
     std::unique_ptr<Scheduler> scheduler_;
 };
