@@ -22,6 +22,7 @@
 
 #include "api/errors.hpp"
 #include "model/aws_error.hpp"
+#include "util/http_buffered.hpp"
 #include "util/ids.hpp"
 #include "util/lazy_deadline.hpp"
 
@@ -175,6 +176,11 @@ private:
     }
 
     void do_read_body() {
+        beast::error_code ec;
+        if (util::parse_buffered(*parser_, buffer_, ec)) {
+            on_body(ec, 0);  // the body came with the header: no read, no post
+            return;
+        }
         expires_after(kBodyTimeout);
         bhttp::async_read(socket_, buffer_, *parser_, guarded(&Session::on_body));
     }

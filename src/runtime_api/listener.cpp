@@ -11,14 +11,18 @@
 
 #include <cstdint>
 #include <deque>
+#include <sstream>
 #include <string>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <fcntl.h>
 #include <sys/socket.h>
+
+#include "util/http_buffered.hpp"
 
 namespace lambdahost::runtime_api {
 namespace {
@@ -79,6 +83,11 @@ struct CappedBody {
 
 using Request = http::request<CappedBody>;
 
+/// How deep do_read() handles buffered requests inline before it goes through a read.
+constexpr unsigned kMaxInlineReads = 4;
+
+constexpr std::string_view kAcceptedBody = R"({"status":"OK"})";
+
 constexpr std::string_view kTooLargeBody =
     R"({"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"})";
 
@@ -98,6 +107,16 @@ Response make_response(http::status status,
     response.body() = std::move(body);
     response.prepare_payload();
     return response;
+}
+
+/// The 202 to a /response, /error or /init/error of HTTP/1.1 keep-alive, as Beast writes it.
+const std::string& accepted_bytes() {
+    static const std::string bytes = [] {
+        std::ostringstream out;
+        out << make_response(http::status::accepted, 11, true, std::string(kAcceptedBody));
+        return std::move(out).str();
+    }();
+    return bytes;
 }
 
 std::string header_or_empty(const Request& request, std::string_view name) {
@@ -184,6 +203,16 @@ private:
     void do_read() {
         parser_.emplace();
         parser_->body_limit(kMaxDrainBytes);
+        beast::error_code buffered_ec;
+        // A request already here (pipelined: the GET /next behind a POST /response) is handled
+        // at once; the depth bound keeps a runtime that pipelines without end off our stack.
+        if (inline_reads_ < kMaxInlineReads &&
+            util::parse_buffered(*parser_, buffer_, buffered_ec)) {
+            ++inline_reads_;
+            on_read(buffered_ec);
+            --inline_reads_;
+            return;
+        }
         http::async_read(
             socket_,
             buffer_,
@@ -299,7 +328,16 @@ private:
     }
 
     void accept_posted(const Request& request) {
-        reply(request, http::status::accepted, R"({"status":"OK"})");
+        if (request.keep_alive() && request.version() == 11 && buffer_.size() > 0) {
+            // The runtime pipelined its next request (GET /next) behind this one, so it is not
+            // waiting for the 202 to go on: the 202 goes out with our next message (usually
+            // the next event), one write and one wakeup of the runtime instead of two. A
+            // runtime that waits for the 202 before asking again never gets here.
+            owe_accepted_ = true;
+            do_read();
+            return;
+        }
+        reply(request, http::status::accepted, std::string(kAcceptedBody));
     }
 
     void reply(const Request& request, http::status status, std::string body) {
@@ -323,10 +361,25 @@ private:
     }
 
     void do_write() {
-        http::async_write(
-            socket_,
-            outbox_.front().response,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+        auto on_written = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->serializer_.reset();
+            self->on_write(ec);
+        };
+        if (!std::exchange(owe_accepted_, false)) {
+            http::async_write(socket_, outbox_.front().response, std::move(on_written));
+            return;
+        }
+        // The owed 202 and the message in one gather write.
+        serializer_.emplace(outbox_.front().response);
+        serializer_->split(false);
+        gather_.assign(1, asio::buffer(accepted_bytes()));
+        beast::error_code ec;
+        serializer_->next(ec, [&](beast::error_code&, const auto& buffers) {
+            for (const auto buffer : beast::buffers_range_ref(buffers)) {
+                gather_.push_back(buffer);
+            }
+        });
+        asio::async_write(socket_, gather_, std::move(on_written));
     }
 
     void on_write(beast::error_code ec) {
@@ -424,6 +477,12 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<CappedBody>> parser_;
     std::deque<Outgoing> outbox_;  // writes in order; deque keeps the front's address stable
+    bool owe_accepted_ = false;
+    unsigned inline_reads_ = 0;  // nesting of requests handled straight from buffer_ (do_read) // a
+                                 // 202 to write before the next message (accept_posted)
+    // While the owed 202 and the front message are written together.
+    std::optional<http::serializer<false, http::string_body>> serializer_;
+    std::vector<asio::const_buffer> gather_;
     // The event written to this connection until the runtime is seen to have read it (its
     // payload is in the response body while writing, then back here).
     std::optional<Event> handing_;

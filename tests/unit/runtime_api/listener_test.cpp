@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -105,6 +106,24 @@ protected:
             });
             EXPECT_TRUE(test_.run_until([&] { return written; }));
         }
+
+        /// Two requests in one write (HTTP pipelining), as lambdahost's runtime clients send
+        /// POST /response and the next GET /next.
+        void send_pipelined(const http::request<http::string_body>& first,
+                            const http::request<http::string_body>& second) {
+            std::ostringstream bytes;
+            bytes << first << second;
+            const std::string text = std::move(bytes).str();
+            bool written = false;
+            asio::async_write(socket_, asio::buffer(text), [&](beast::error_code ec, std::size_t) {
+                EXPECT_FALSE(ec) << ec.message();
+                written = true;
+            });
+            EXPECT_TRUE(test_.run_until([&] { return written; }));
+        }
+
+        /// Bytes the listener has sent that this client has not read.
+        std::size_t unread() { return socket_.available() + buffer_.size(); }
 
         /// A request header announcing `length` body bytes, none of which are sent.
         void send_header_only(http::verb verb, std::string_view target, std::uint64_t length) {
@@ -208,6 +227,32 @@ TEST_F(ListenerTest, ResponseOnTheSameConnectionCompletesTheInvocation) {
     EXPECT_TRUE(run_until([&] { return !recorder_.delivered.empty(); }));
     EXPECT_EQ(recorder_.delivered, std::vector<std::string>{"req-1"});
     EXPECT_TRUE(recorder_.undelivered.empty());
+}
+
+TEST_F(ListenerTest, PipelinedNextGetsTheAcceptedTogetherWithTheNextEvent) {
+    Client client = parked_client();
+    Event first = event("req-1");
+    ASSERT_TRUE(listener_.deliver(first));
+    client.receive();
+    http::request<http::string_body> response{
+        http::verb::post, invocation_path("req-1", "response"), 11};
+    response.set(http::field::host, "127.0.0.1");
+    response.body() = R"({"answer":1})";
+    response.prepare_payload();
+    http::request<http::string_body> next{http::verb::get, kNext, 11};
+    next.set(http::field::host, "127.0.0.1");
+    client.send_pipelined(response, next);
+    EXPECT_TRUE(run_until([&] { return recorder_.nexts == 2; }));
+    ASSERT_EQ(recorder_.responses.size(), 1u);
+    EXPECT_EQ(client.unread(), 0u);  // the 202 waits for the next event
+    Event second = event("req-2", R"({"n":2})");
+    ASSERT_TRUE(listener_.deliver(second));
+    const auto accepted = client.receive();
+    EXPECT_EQ(accepted.result(), http::status::accepted);
+    EXPECT_EQ(accepted.body(), R"({"status":"OK"})");
+    const auto event_two = client.receive();
+    EXPECT_EQ(event_two["Lambda-Runtime-Aws-Request-Id"], "req-2");
+    EXPECT_EQ(event_two.body(), R"({"n":2})");
 }
 
 TEST_F(ListenerTest, ResponseOnAnotherConnectionCompletesTheInvocation) {
