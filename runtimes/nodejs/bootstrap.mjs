@@ -5,23 +5,22 @@
 // with AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT and the AWS_LAMBDA_* variables. It
 // loads the handler once (CommonJS through require, ESM through import()), then runs one
 // invocation at a time: GET next, call the handler (promise or callback style), POST the result
-// or AWS's error JSON. The loop, the callback semantics (callbackWaitsForEmptyEventLoop via
-// 'beforeExit'), the error shapes and the console format follow AWS's client
-// (aws-lambda-nodejs-runtime-interface-client: Runtime.js, CallbackContext.js, Errors.js,
-// UserFunction.js, LogPatch.js). No npm dependencies; one keep-alive connection.
+// or AWS's error JSON together with the next GET. The loop, the callback semantics
+// (callbackWaitsForEmptyEventLoop via 'beforeExit'), the error shapes and the console format
+// follow AWS's client (aws-lambda-nodejs-runtime-interface-client: Runtime.js,
+// CallbackContext.js, Errors.js, UserFunction.js, LogPatch.js). No npm dependencies; one
+// keep-alive connection spoken to with a minimal HTTP/1.1 client (see RuntimeApi).
 
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
 const kApiPrefix = '/2018-06-01/runtime';
-const [kHost, kPort] = (process.env.AWS_LAMBDA_RUNTIME_API || '').split(':');
-// One socket, kept alive; an idle kept socket is unref'd by the agent, so it does not hold the
-// event loop open and 'beforeExit' still tells us when the handler's work has drained.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const kRuntimeApi = process.env.AWS_LAMBDA_RUNTIME_API || '';
+const [kHost, kPort] = kRuntimeApi.split(':');
 
 let currentRequestId; // printed as "undefined" outside an invocation, as AWS does
 
@@ -108,32 +107,278 @@ function toRapidResponse(error) {
 }
 
 // ---- Runtime API client ----
+// node:http (a ClientRequest, an Agent and a parser per request) costs more CPU per invoke than
+// everything else here. The Runtime API needs little of HTTP: every request is written as one
+// string with Content-Length, every response is read by its Content-Length (lambdahost's
+// listener and AWS's Runtime API always send one). Requests are pipelined: an invocation's
+// result and the next GET /invocation/next go out in one write and the answers are taken in
+// order. That stays AWS-compatible: lambdahost's listener, and AWS's Runtime API (Go net/http,
+// as in the Runtime Interface Emulator), serve a connection's requests one after another.
 
-function request(method, urlPath, body, headers = {}) {
-    return new Promise((resolve, reject) => {
-        const req = http.request(
-            { host: kHost, port: kPort, method, path: kApiPrefix + urlPath, agent, headers },
-            (res) => {
-                const chunks = [];
-                res.on('data', (chunk) => chunks.push(chunk));
-                res.on('end', () => resolve({ res, body: Buffer.concat(chunks).toString() }));
-                res.on('error', reject);
-            });
-        req.on('error', reject);
-        req.end(body);
-    });
+const kHeadEnd = Buffer.from('\r\n\r\n');
+const kMaxHeadBytes = 64 * 1024;
+const kNextRequest = `GET ${kApiPrefix}/invocation/next HTTP/1.1\r\nHost: ${kRuntimeApi}\r\n\r\n`;
+
+// A header value must not hold control characters (CR LF would end the line): they are
+// dropped (the error type is user data, an Error's name, of any type; node:http threw on them).
+const kControlCharacters = /[\x00-\x08\x0a-\x1f\x7f]/g;
+function headerValue(value) {
+    return String(value).replace(kControlCharacters, '');
 }
 
-function post(urlPath, payload, headers = {}) {
-    const body = Buffer.from(payload);
-    return request('POST', urlPath, body, {
-        'Content-Type': 'application/json', 'Content-Length': body.length, ...headers });
+function postRequest(urlPath, payload, errorType) {
+    const errorHeader = errorType === undefined
+        ? '' : `Lambda-Runtime-Function-Error-Type: ${headerValue(errorType)}\r\n`;
+    return `POST ${kApiPrefix}${urlPath} HTTP/1.1\r\nHost: ${kRuntimeApi}\r\n` +
+           `Content-Type: application/json\r\n${errorHeader}` +
+           `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
 }
+
+// A response's status and the headers this client reads: an event's Lambda-Runtime-* headers
+// and what framing needs. Absent headers stay undefined.
+class ResponseHead {
+    constructor(status) {
+        this.status = status;
+        this.length = undefined; // Content-Length
+        this.close = false; // Connection: close
+        this.requestId = undefined;
+        this.deadlineMs = undefined;
+        this.functionArn = undefined;
+        this.traceId = undefined;
+        this.clientContext = undefined;
+        this.cognitoIdentity = undefined;
+    }
+}
+
+// "HTTP/1.1 200 OK\r\nName: value..." (without the blank line) -> a ResponseHead.
+function parseHead(text) {
+    let lineEnd = text.indexOf('\r\n');
+    if (lineEnd < 0) {
+        lineEnd = text.length;
+    }
+    const status = Number(text.slice(9, 12));
+    if (!text.startsWith('HTTP/1.') || !(status >= 100 && status <= 999) || lineEnd < 12) {
+        throw new Error(`malformed Runtime API response: ${text.slice(0, lineEnd)}`);
+    }
+    const head = new ResponseHead(status);
+    while (lineEnd < text.length) {
+        const start = lineEnd + 2;
+        lineEnd = text.indexOf('\r\n', start);
+        if (lineEnd < 0) {
+            lineEnd = text.length;
+        }
+        const colon = text.indexOf(':', start);
+        if (colon <= start || colon > lineEnd) {
+            throw new Error(`malformed Runtime API response header: ${text.slice(start, lineEnd)}`);
+        }
+        const value = text.slice(colon + 1, lineEnd).trim();
+        switch (text.slice(start, colon).toLowerCase()) {
+        case 'content-length': head.length = Number(value); break;
+        case 'connection': head.close = value.toLowerCase() === 'close'; break;
+        case 'transfer-encoding':
+            throw new Error('unsupported Runtime API response: Transfer-Encoding');
+        case 'lambda-runtime-aws-request-id': head.requestId = value; break;
+        case 'lambda-runtime-deadline-ms': head.deadlineMs = value; break;
+        case 'lambda-runtime-invoked-function-arn': head.functionArn = value; break;
+        case 'lambda-runtime-trace-id': head.traceId = value; break;
+        case 'lambda-runtime-client-context': head.clientContext = value; break;
+        case 'lambda-runtime-cognito-identity': head.cognitoIdentity = value; break;
+        default: break;
+        }
+    }
+    if (head.length === undefined && (status === 204 || status === 304)) {
+        head.length = 0;
+    }
+    if (!Number.isSafeInteger(head.length) || head.length < 0) {
+        throw new Error('Runtime API response without a valid Content-Length');
+    }
+    return head;
+}
+
+// A request sent and not yet answered: `done(error, head, body)`. `retry` is the request's text
+// when it may be sent again on a new connection (GET /next only: the server never answered
+// it, so nothing was delivered on it), else null.
+class Pending {
+    constructor(done, retry) {
+        this.done = done;
+        this.retry = retry;
+    }
+}
+
+// The one connection to the Runtime API. It holds the event loop only while a request is
+// outstanding (ref/unref), so 'beforeExit' still says when a handler's own work has drained.
+// A connection the server closed between requests is simply opened again; one closed with an
+// unanswered GET /next (e.g. after a "Connection: close" 413) re-sends it once on a new one.
+// Responses are read with `onread` into one reused buffer, without the stream machinery.
+class RuntimeApi {
+    #socket = null;
+    #readBuffer = Buffer.allocUnsafe(64 * 1024);
+    #pending = []; // oldest first
+    #headPart = null; // a copy of the start of a response head split over reads
+    #head = null; // the head of the response whose body is being read
+    #body = null; // that body, when it spans reads
+    #received = 0; // bytes of #body filled
+    #retried = false; // a GET was re-sent and nothing has been answered since
+
+    get idle() {
+        return this.#pending.length === 0;
+    }
+
+    // Writes `text` (one or more requests) and expects one response per Pending, in order.
+    send(text, ...requests) {
+        if (this.#socket === null) {
+            this.#connect();
+        } else if (this.#pending.length === 0) {
+            this.#socket.ref();
+        }
+        this.#pending.push(...requests);
+        this.#socket.write(text);
+    }
+
+    // Calls `callback` once every POST sent so far is answered (at once if none is pending).
+    afterPosts(callback) {
+        const last = this.#pending.findLast((request) => request.retry === null);
+        if (last === undefined) {
+            callback();
+            return;
+        }
+        const done = last.done;
+        last.done = (...args) => {
+            done(...args);
+            callback();
+        };
+    }
+
+    #connect() {
+        let failure = null;
+        const socket = net.connect({
+            host: kHost,
+            port: Number(kPort),
+            noDelay: true,
+            onread: {
+                buffer: this.#readBuffer,
+                callback: (length, buffer) => {
+                    if (socket === this.#socket) {
+                        this.#onRead(buffer, length);
+                    }
+                },
+            },
+        });
+        socket.on('error', (error) => {
+            failure = error;
+        });
+        socket.on('close', () => {
+            if (socket === this.#socket) {
+                this.#lost(failure ?? new Error('the Runtime API closed the connection'));
+            }
+        });
+        this.#socket = socket;
+    }
+
+    #onRead(buffer, length) {
+        try {
+            this.#parse(buffer, 0, length);
+        } catch (error) {
+            this.#retried = true; // a garbled answer is not asked again
+            this.#lost(error);
+        }
+    }
+
+    // Reads buffer[start, end): completes heads and bodies, hands each response over in order.
+    #parse(buffer, start, end) {
+        let data = buffer;
+        let offset = start;
+        for (;;) {
+            if (this.#head === null) {
+                if (offset === end) {
+                    return;
+                }
+                if (this.#headPart !== null) {
+                    data = Buffer.concat([this.#headPart, data.subarray(offset, end)]);
+                    offset = 0;
+                    end = data.length;
+                    this.#headPart = null;
+                }
+                // The buffer is reused: bytes past `end` are stale, a match there is none.
+                const headEnd = data.indexOf(kHeadEnd, offset);
+                if (headEnd < 0 || headEnd + kHeadEnd.length > end) {
+                    if (end - offset > kMaxHeadBytes) {
+                        throw new Error('Runtime API response head too large');
+                    }
+                    this.#headPart = Buffer.from(data.subarray(offset, end));
+                    return;
+                }
+                this.#head = parseHead(data.toString('latin1', offset, headEnd));
+                offset = headEnd + kHeadEnd.length;
+            }
+            const needed = this.#head.length - this.#received;
+            if (this.#body === null && end - offset >= needed) {
+                // The whole body is in this read (the usual case): decode it in place.
+                offset += needed;
+                if (!this.#answer(data.toString('utf8', offset - needed, offset))) {
+                    return;
+                }
+                continue;
+            }
+            // A body spanning reads is gathered in a buffer of its length.
+            this.#body ??= Buffer.allocUnsafe(this.#head.length);
+            const take = Math.min(needed, end - offset);
+            data.copy(this.#body, this.#received, offset, offset + take);
+            this.#received += take;
+            offset += take;
+            if (this.#received < this.#head.length || !this.#answer(this.#body.toString())) {
+                return;
+            }
+        }
+    }
+
+    // Hands one complete response to the oldest request; false once the connection is closed.
+    #answer(body) {
+        const head = this.#head;
+        this.#head = null;
+        this.#body = null;
+        this.#received = 0;
+        const request = this.#pending.shift();
+        if (request === undefined) {
+            throw new Error(`unexpected Runtime API response ${head.status}`);
+        }
+        this.#retried = false;
+        if (head.close) {
+            this.#lost(new Error('the Runtime API closed the connection'));
+        } else if (this.#pending.length === 0) {
+            this.#socket.unref();
+        }
+        request.done(null, head, body);
+        return !head.close;
+    }
+
+    // The connection is gone: a lone unanswered GET /next is sent again (once); otherwise the
+    // oldest unanswered request fails with `error`, which ends the loop (the rest is dropped).
+    #lost(error) {
+        this.#socket.destroy();
+        this.#socket = null;
+        this.#headPart = null;
+        this.#head = null;
+        this.#body = null;
+        this.#received = 0;
+        const lost = this.#pending;
+        this.#pending = [];
+        if (lost.length === 1 && lost[0].retry !== null && !this.#retried) {
+            this.#retried = true;
+            this.send(lost[0].retry, lost[0]);
+            return;
+        }
+        if (lost.length > 0) {
+            lost[0].done(error);
+        }
+    }
+}
+
+const api = new RuntimeApi();
 
 function postError(urlPath, error) {
     const response = toRapidResponse(error);
-    return post(urlPath, JSON.stringify(response),
-                { 'Lambda-Runtime-Function-Error-Type': response.errorType });
+    return postRequest(urlPath, JSON.stringify(response), response.errorType);
 }
 
 // ---- handler loading (UserFunction.js) ----
@@ -208,70 +453,189 @@ async function loadHandler(taskRoot, handlerString) {
 
 // ---- the invocation loop (Runtime.js, CallbackContext.js) ----
 
-// The one 'beforeExit' listener; each invocation sets what it does (BeforeExitListener.js).
-let onBeforeExit = () => {};
-process.on('beforeExit', () => onBeforeExit());
+let loadedHandler;
+let handlerIsAsync = false;
+let current = null; // the Invocation in progress, or the last one
+let fatalPath = '/init/error'; // where an error outside the handler's call stack is posted
 
 // Errors thrown outside the handler's call stack fail the current invocation (before the
 // first one: the init) and end the process (AWS exits 129 for an uncaught exception, 128 for
-// an unhandled rejection).
-let onFatal = (error, exitCode) => {
-    postError('/init/error', error).catch(() => {}).finally(() => process.exit(exitCode));
-};
+// an unhandled rejection). Once the invocation's outcome is posted there is nothing left to
+// fail: the process exits when its posts are answered.
+function fatal(error, exitCode) {
+    const exit = () => process.exit(exitCode);
+    if (api.idle) {
+        api.send(postError(fatalPath, error), new Pending(exit, null));
+    } else {
+        api.afterPosts(exit);
+    }
+}
 process.on('uncaughtException', (error) => {
     logError('Uncaught Exception', error);
-    onFatal(error, 129);
+    fatal(error, 129);
 });
 process.on('unhandledRejection', (reason, promise) => {
     const error = new UnhandledPromiseRejection(reason, promise);
     logError('Unhandled Promise Rejection', error);
-    onFatal(error, 128);
+    fatal(error, 128);
 });
 
 // A failure of the loop itself (AWS: "Unexpected Top Level Error").
 function onLoopError(error) {
     console.log(`Unexpected Top Level Error: ${error}`);
-    onFatal(error, 129);
+    fatal(error, 129);
 }
 
-function isAsync(handler) {
-    return handler.constructor?.name === 'AsyncFunction';
+// What 'beforeExit' (the event loop ran dry) does for the invocation in progress
+// (BeforeExitListener.js).
+const kOnEmptyLoopNothing = 0; // the outcome is settled
+const kOnEmptyLoopDefault = 1; // AWS: an async handler's promise never settled
+const kOnEmptyLoopCallback = 2; // AWS: a callback's result is sent once the loop has drained
+process.on('beforeExit', () => current?.onEmptyEventLoop());
+
+function onPosted(error) {
+    if (error) {
+        onLoopError(error);
+    }
 }
+
+function onNext(error, head, body) {
+    try {
+        if (error) {
+            throw error;
+        }
+        if (head.status !== 200) {
+            throw new Error(`GET /invocation/next returned ${head.status}: ${body}`);
+        }
+        current = new Invocation(head.requestId);
+        current.start(head, body);
+    } catch (loopError) {
+        onLoopError(loopError);
+    }
+}
+// Only one GET /next is ever outstanding: its Pending is reused.
+const kNextPending = new Pending(onNext, kNextRequest);
+
+const kEnv = process.env;
+const kFunctionName = kEnv.AWS_LAMBDA_FUNCTION_NAME;
+const kFunctionVersion = kEnv.AWS_LAMBDA_FUNCTION_VERSION;
+const kMemoryLimitInMB = kEnv.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+const kLogGroupName = kEnv.AWS_LAMBDA_LOG_GROUP_NAME;
+const kLogStreamName = kEnv.AWS_LAMBDA_LOG_STREAM_NAME;
+// Setting process.env is slow: _X_AMZN_TRACE_ID is only written when it changes.
+let traceId = kEnv._X_AMZN_TRACE_ID;
 
 function parseJsonHeader(value) {
     return value === undefined ? undefined : JSON.parse(value);
 }
 
-function makeContext(headers, callbackContext) {
-    const deadline = Number(headers['lambda-runtime-deadline-ms']);
-    const env = process.env;
-    return Object.assign(callbackContext, {
-        functionName: env.AWS_LAMBDA_FUNCTION_NAME,
-        functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
-        memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-        logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
-        logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-        clientContext: parseJsonHeader(headers['lambda-runtime-client-context']),
-        identity: parseJsonHeader(headers['lambda-runtime-cognito-identity']),
-        invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
-        awsRequestId: headers['lambda-runtime-aws-request-id'],
-        getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
-    });
-}
+// One invocation: the handler's callback and the context's succeed/fail/done settle it once;
+// its outcome is posted together with the next GET /invocation/next.
+class Invocation {
+    constructor(requestId) {
+        this.requestId = requestId;
+        this.done = false;
+        this.waitForEmptyEventLoop = true;
+        this.onEmptyLoop = kOnEmptyLoopDefault;
+        this.callbackResult = undefined;
+    }
 
-// Builds the callback and the context's succeed/fail/done for one invocation; `next` starts
-// the following iteration once the outcome is posted.
-function makeCallbacks(requestId, next) {
-    let done = false;
-    let waitForEmptyEventLoop = true;
-    const finish = (promise) => promise.then(next, onLoopError);
-    const complete = (result) => {
-        if (done) {
+    start(head, body) {
+        currentRequestId = this.requestId;
+        fatalPath = `/invocation/${this.requestId}/error`;
+        const trace = head.traceId || undefined;
+        if (trace !== traceId) {
+            traceId = trace;
+            if (trace === undefined) {
+                delete kEnv._X_AMZN_TRACE_ID;
+            } else {
+                kEnv._X_AMZN_TRACE_ID = trace;
+            }
+        }
+        const settle = (error, result) => this.settle(error, result);
+        const callback = (error, result) => this.callback(error, result);
+        const invocation = this;
+        const deadline = Number(head.deadlineMs);
+        const context = {
+            get callbackWaitsForEmptyEventLoop() {
+                return invocation.waitForEmptyEventLoop;
+            },
+            set callbackWaitsForEmptyEventLoop(value) {
+                invocation.waitForEmptyEventLoop = value;
+            },
+            succeed: (result) => settle(null, result),
+            fail: (error) => settle(error ?? 'handled'),
+            done: settle,
+            functionName: kFunctionName,
+            functionVersion: kFunctionVersion,
+            memoryLimitInMB: kMemoryLimitInMB,
+            logGroupName: kLogGroupName,
+            logStreamName: kLogStreamName,
+            clientContext: undefined,
+            identity: undefined,
+            invokedFunctionArn: head.functionArn,
+            awsRequestId: this.requestId,
+            getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+        };
+        try {
+            context.clientContext = parseJsonHeader(head.clientContext);
+            context.identity = parseJsonHeader(head.cognitoIdentity);
+            const event = JSON.parse(body || '{}');
+            const result = loadedHandler(event, context, callback);
+            if (result && typeof result.then === 'function') {
+                result.then(context.succeed, context.fail);
+            }
+        } catch (error) {
+            callback(error);
+        }
+    }
+
+    callback(error, result) {
+        if (error !== undefined && error !== null) {
+            this.settle(error);
+        } else if (!this.waitForEmptyEventLoop) {
+            this.settle(null, result);
+        } else {
+            this.callbackResult = result;
+            this.onEmptyLoop = kOnEmptyLoopCallback;
+        }
+    }
+
+    onEmptyEventLoop() {
+        switch (this.onEmptyLoop) {
+        case kOnEmptyLoopDefault:
+            // AWS: once the event loop is empty without an answer, an async handler (its
+            // promise never settled) fails with Runtime.NodeJsExit; any other answers null.
+            if (handlerIsAsync) {
+                this.settle(nodeJsExit());
+            } else {
+                this.settle(null, null);
+            }
+            break;
+        case kOnEmptyLoopCallback:
+            setImmediate(() => this.settle(null, this.callbackResult));
+            break;
+        default:
+            break;
+        }
+    }
+
+    settle(error, result) {
+        this.onEmptyLoop = kOnEmptyLoopNothing;
+        if (error !== undefined && error !== null) {
+            this.fail(error);
+        } else {
+            this.complete(result);
+        }
+    }
+
+    complete(result) {
+        if (this.done) {
             console.error('Invocation has already been reported as done. Cannot call complete ' +
                           'more than once per invocation.');
             return;
         }
-        done = true;
+        this.done = true;
         let payload;
         try {
             payload = JSON.stringify(result === undefined ? null : result);
@@ -279,94 +643,37 @@ function makeCallbacks(requestId, next) {
             // AWS: a plain Error with this text (RAPIDClient.js), reported as the handler's.
             const error = new Error('Unable to stringify response body');
             logError('Invoke Error', error);
-            finish(postError(`/invocation/${requestId}/error`, error));
+            this.post(postError(`/invocation/${this.requestId}/error`, error));
             return;
         }
-        finish(post(`/invocation/${requestId}/response`, payload));
-    };
-    const fail = (error) => {
-        if (done) {
+        this.post(postRequest(`/invocation/${this.requestId}/response`, payload, undefined));
+    }
+
+    fail(error) {
+        if (this.done) {
             return;
         }
-        done = true;
+        this.done = true;
         logError('Invoke Error', error);
-        finish(postError(`/invocation/${requestId}/error`, error));
-    };
-    const settle = (error, result) => {
-        onBeforeExit = () => {};
-        if (error !== undefined && error !== null) {
-            fail(error);
-        } else {
-            complete(result);
-        }
-    };
-    const callback = (error, result) => {
-        if (error !== undefined && error !== null) {
-            settle(error);
-        } else if (!waitForEmptyEventLoop) {
-            settle(null, result);
-        } else {
-            // AWS: a callback's result is sent once the event loop has drained.
-            onBeforeExit = () => setImmediate(() => settle(null, result));
-        }
-    };
-    const context = {
-        get callbackWaitsForEmptyEventLoop() {
-            return waitForEmptyEventLoop;
-        },
-        set callbackWaitsForEmptyEventLoop(value) {
-            waitForEmptyEventLoop = value;
-        },
-        succeed: (result) => settle(null, result),
-        fail: (error) => settle(error ?? 'handled'),
-        done: settle,
-    };
-    return { callback, context };
-}
+        this.post(postError(`/invocation/${this.requestId}/error`, error));
+    }
 
-async function invokeOnce(handler) {
-    const { res, body } = await request('GET', '/invocation/next');
-    if (res.statusCode !== 200) {
-        throw new Error(`GET /invocation/next returned ${res.statusCode}: ${body}`);
+    // The outcome and the next GET /invocation/next in one write: the invocation is over
+    // (for a callback, the event loop has drained), so the next one may be asked for.
+    post(request) {
+        api.send(request + kNextRequest, new Pending(onPosted, null), kNextPending);
     }
-    const headers = res.headers;
-    const requestId = headers['lambda-runtime-aws-request-id'];
-    currentRequestId = requestId;
-    if (headers['lambda-runtime-trace-id']) {
-        process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
-    } else {
-        delete process.env._X_AMZN_TRACE_ID;
-    }
-    const { callback, context } = makeCallbacks(requestId, scheduleNext);
-    onFatal = (error, exitCode) => {
-        postError(`/invocation/${requestId}/error`, error).finally(() => process.exit(exitCode));
-    };
-    // AWS: once the event loop is empty without an answer, an async handler (its promise never
-    // settled) fails with Runtime.NodeJsExit; any other answers null.
-    onBeforeExit = isAsync(handler) ? () => context.fail(nodeJsExit()) : () => context.succeed(null);
-    try {
-        const event = JSON.parse(body || '{}');
-        const result = handler(event, makeContext(headers, context), callback);
-        if (result && typeof result.then === 'function') {
-            result.then(context.succeed, (error) => context.fail(error ?? 'handled'));
-        }
-    } catch (error) {
-        callback(error);
-    }
-}
-
-function scheduleNext() {
-    setImmediate(() => invokeOnce(loadedHandler).catch(onLoopError));
 }
 
 patchConsole();
 const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
-let loadedHandler;
 try {
     loadedHandler = await loadHandler(taskRoot, process.env._HANDLER || '');
+    handlerIsAsync = loadedHandler.constructor?.name === 'AsyncFunction';
 } catch (error) {
     logError('Init Error', error);
-    await postError('/init/error', error).catch(() => {});
-    process.exit(129);
+    api.send(postError('/init/error', error), new Pending(() => process.exit(129), null));
 }
-scheduleNext();
+if (loadedHandler !== undefined) {
+    api.send(kNextRequest, kNextPending);
+}

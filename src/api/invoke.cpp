@@ -276,7 +276,8 @@ void invoke(Context& context, Request&& request, Respond respond) {
                                      std::move(options.client_context),
                                      std::nullopt,
                                      trace_id(request),
-                                     std::move(target.provisioned_qualifier)};
+                                     std::move(target.provisioned_qualifier),
+                                     options.tail};
     auto done = [respond = std::move(respond),
                  request_id = invocation.request_id,
                  spec,

@@ -318,13 +318,15 @@ private:
         const auto parts = split_invocation_target(target);
         const bool current =
             parts && parts->second == "response" && listener_->current_is(parts->first);
-        answer(http::status::payload_too_large, version, keep_alive, std::string(kTooLargeBody));
+        // The handler before the answer: answering reads on, and a pipelined GET /next may be
+        // handled right then; it must find the invocation ended.
         if (current) {
             listener_->current_id.reset();
             if (auto* handler = listener_->handler) {
                 handler->on_response_too_large();
             }
         }
+        answer(http::status::payload_too_large, version, keep_alive, std::string(kTooLargeBody));
     }
 
     void accept_posted(const Request& request) {

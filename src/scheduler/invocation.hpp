@@ -35,6 +35,9 @@ struct Invocation {
     /// The version number or alias the caller addressed (nullopt: $LATEST): the provisioned
     /// concurrency the invocation may use (facts §3.6).
     std::optional<std::string> qualifier;
+    /// The caller wants the log's tail (X-Amz-Log-Type: Tail): the answer then waits for END
+    /// and REPORT; otherwise it goes out first and the log is finished after.
+    bool wants_log_tail = false;
 };
 
 struct InvocationResult {

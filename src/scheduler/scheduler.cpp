@@ -778,34 +778,44 @@ private:
         pool->dispatch(std::move(job));
     }
 
-    /// Answers the bound job with a result: END and REPORT close its log (facts §3.5).
+    /// Answers the bound job with a result: END and REPORT close its log (facts §3.5). Unless
+    /// the caller wants the log's tail, the answer goes first and the log is finished after it
+    /// (the runtime's last output drained, the memory peak read): two system calls off the
+    /// invocation's latency.
     void complete(std::string payload,
                   std::optional<std::string> function_error,
                   std::optional<std::string> report_error = std::nullopt) {
         invariant(job_.has_value(), "complete() needs a job");
-        drain_output();
-        Job job = std::move(*job_);
-        job_.reset();
+        const double duration_ms =
+            started_at_ ? milliseconds_between(*started_at_, Clock::now()) : 0.0;
+        started_at_.reset();
         handing_ = false;
         deadline_.disarm();
         const auto& config = pool_->spec->config;
-        const auto& id = job.invocation.request_id;
-        job.log.append(logs::end_line(id));
-        job.log.append(
-            logs::report_line({id,
-                               started_at_ ? milliseconds_between(*started_at_, Clock::now()) : 0.0,
-                               config.memory_size,
-                               max_memory_used_mb(),
-                               std::exchange(init_duration_ms_, std::nullopt)},
-                              report_error.value_or("")));
-        started_at_.reset();
-        pool_->core->log_store.append(pool_->log_scope, job.log.take());
-        InvocationResult result{
-            std::move(payload), std::move(function_error), config.version, job.log.tail()};
+        InvocationResult result{std::move(payload), std::move(function_error), config.version, {}};
         if (state_ == State::Busy) {
             pool_->on_answered(*this);
         }
-        pool_->core->finish(job, InvocationOutcome{std::move(result), std::nullopt});
+        Job& job = *job_;  // stays bound until the log is done: output drains into it
+        const bool wants_tail = job.invocation.wants_log_tail;
+        if (!wants_tail) {
+            pool_->core->finish(job, InvocationOutcome{std::move(result), std::nullopt});
+        }
+        drain_output();
+        const auto& id = job.invocation.request_id;
+        job.log.append(logs::end_line(id));
+        job.log.append(logs::report_line({id,
+                                          duration_ms,
+                                          config.memory_size,
+                                          max_memory_used_mb(),
+                                          std::exchange(init_duration_ms_, std::nullopt)},
+                                         report_error.value_or("")));
+        pool_->core->log_store.append(pool_->log_scope, job.log.take());
+        if (wants_tail) {
+            result.log = job.log.tail();
+            pool_->core->finish(job, InvocationOutcome{std::move(result), std::nullopt});
+        }
+        job_.reset();
     }
 
     /// Answers the bound job with an error for the client instead of a result.

@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Runtime API loop behind lambdahost::runtime::run_handler (see runtime.hpp).
 //
-// HTTP/1.1 over one kept-alive TCP connection with Boost.Beast's synchronous API: the loop
-// is strictly request/response, so blocking calls on the handler's thread are all it needs,
-// and a warm invocation costs two round trips on an open socket (GET next, POST result).
+// HTTP/1.1 over one kept-alive TCP connection with Boost.Beast's synchronous API (blocking
+// calls on the handler's thread are all a one-invocation-at-a-time loop needs). Requests are
+// pipelined: an invocation's result and the next GET /invocation/next go out in one write, then
+// the two answers are read in order, so a warm invocation costs one write and one or two reads.
+// That stays AWS-compatible: lambdahost's listener, and AWS's Runtime API (Go net/http, as in
+// the Runtime Interface Emulator), serve a connection's requests one after another.
 #include "lambdahost/runtime.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -49,35 +57,47 @@ Endpoint runtime_api_endpoint() {
     return {address.substr(0, colon), address.substr(colon + 1)};
 }
 
-// One kept-alive connection to the Runtime API. A request that fails on a connection the
-// server has meanwhile closed is retried once on a fresh one.
+using Response = http::response<http::string_body>;
+
+/// One serialized request: its head (request line and headers, through the blank line) and
+/// its body, apart so that a large result is written from where the handler left it.
+struct OutgoingRequest {
+    std::string_view head;
+    std::string_view body;
+};
+
+// One kept-alive connection to the Runtime API. The requests of an exchange go out in one
+// write and are answered in order. When the connection breaks (the server closed it, or
+// answered "Connection: close"), the requests still unanswered are sent again, once, on a
+// fresh connection.
 class Connection {
 public:
     explicit Connection(Endpoint endpoint) : endpoint_(std::move(endpoint)), socket_(io_) {}
 
-    // Sends `request` and returns the response; std::nullopt once the API is unreachable.
-    std::optional<http::response<http::string_body>> exchange(
-        http::request<http::string_body>& request) {
-        request.set(http::field::host, endpoint_.host);
-        request.keep_alive(true);
-        request.prepare_payload();
+    /// Sends `requests` and returns the answer to the last; std::nullopt once the API is
+    /// unreachable.
+    std::optional<Response> exchange(std::span<const OutgoingRequest> requests) {
+        std::size_t answered = 0;
         for (int attempt = 0; attempt < 2; ++attempt) {
             boost::system::error_code error;
             if (!socket_.is_open() && !connect(error)) {
                 return std::nullopt;
             }
-            http::write(socket_, request, error);
-            if (!error) {
-                // The event may be up to 6 MB: lift Beast's default response body limit.
-                http::response_parser<http::string_body> parser;
-                parser.body_limit(boost::none);
-                http::read(socket_, buffer_, parser, error);
-                if (!error) {
-                    return parser.release();
+            if (write(requests.subspan(answered), error)) {
+                while (auto response = read(error)) {
+                    ++answered;
+                    if (!response->keep_alive()) {
+                        close();  // whatever followed on this connection is not answered
+                    }
+                    if (answered == requests.size()) {
+                        return response;
+                    }
+                    if (!socket_.is_open()) {
+                        break;
+                    }
                 }
             }
-            socket_.close(error);
-            buffer_.clear();
+            close();
         }
         return std::nullopt;
     }
@@ -98,14 +118,78 @@ private:
         return true;
     }
 
+    bool write(std::span<const OutgoingRequest> requests, boost::system::error_code& error) {
+        std::vector<asio::const_buffer> buffers;
+        buffers.reserve(2 * requests.size());
+        for (const OutgoingRequest& request : requests) {
+            buffers.emplace_back(request.head.data(), request.head.size());
+            if (!request.body.empty()) {
+                buffers.emplace_back(request.body.data(), request.body.size());
+            }
+        }
+        asio::write(socket_, buffers, error);
+        return !error;
+    }
+
+    std::optional<Response> read(boost::system::error_code& error) {
+        // The event may be up to 6 MB: lift Beast's default response body limit.
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(boost::none);
+        http::read(socket_, buffer_, parser, error);
+        if (error) {
+            return std::nullopt;
+        }
+        return parser.release();
+    }
+
+    void close() {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        buffer_.clear();
+    }
+
     Endpoint endpoint_;
     asio::io_context io_;
     tcp::socket socket_;
     boost::beast::flat_buffer buffer_;
 };
 
-std::string header_or_empty(const http::response<http::string_body>& response,
-                            std::string_view name) {
+/// Appends "name: value\r\n" without the value's control characters (CR LF would end the line;
+/// the values come from the handler).
+void append_header(std::string& head, std::string_view name, std::string_view value) {
+    head.append(name).append(": ");
+    for (const char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\t' || (byte >= 0x20 && byte != 0x7f)) {
+            head.push_back(c);
+        }
+    }
+    head.append("\r\n");
+}
+
+/// The head of POST /invocation/{id}/response (or /error) carrying `response`.
+std::string post_head(std::string_view host,
+                      std::string_view request_id,
+                      const InvocationResponse& response) {
+    std::string head;
+    head.reserve(256);
+    head.append("POST ")
+        .append(kApiPrefix)
+        .append("/invocation/")
+        .append(request_id)
+        .append(response.is_success() ? "/response" : "/error")
+        .append(" HTTP/1.1\r\n");
+    append_header(head, "Host", host);
+    append_header(head, "Content-Type", response.content_type());
+    if (!response.is_success()) {
+        append_header(head, "Lambda-Runtime-Function-Error-Type", response.error_type());
+    }
+    append_header(head, "Content-Length", std::to_string(response.payload().size()));
+    head.append("\r\n");
+    return head;
+}
+
+std::string header_or_empty(const Response& response, std::string_view name) {
     const auto found = response.find(boost::beast::string_view(name.data(), name.size()));
     return found == response.end() ? std::string() : std::string(found->value());
 }
@@ -120,7 +204,7 @@ std::chrono::system_clock::time_point parse_deadline(std::string_view text) {
     return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
 
-InvocationRequest to_invocation(http::response<http::string_body>&& response) {
+InvocationRequest to_invocation(Response&& response) {
     InvocationRequest request;
     request.request_id = header_or_empty(response, "Lambda-Runtime-Aws-Request-Id");
     request.function_arn = header_or_empty(response, "Lambda-Runtime-Invoked-Function-Arn");
@@ -172,15 +256,15 @@ InvocationResponse InvocationResponse::failure(std::string error_message, std::s
 }
 
 void run_handler(const std::function<InvocationResponse(const InvocationRequest&)>& handler) {
-    Connection connection(runtime_api_endpoint());
+    Endpoint endpoint = runtime_api_endpoint();
+    const std::string host = endpoint.host + ":" + endpoint.port;
+    Connection connection(std::move(endpoint));
     const std::string next_target = std::string(kApiPrefix) + "/invocation/next";
+    const std::string next_head = "GET " + next_target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+    const OutgoingRequest next{next_head, {}};
+    std::optional<Response> delivered = connection.exchange({&next, 1});
     int refused = 0;
-    for (;;) {
-        http::request<http::string_body> next(http::verb::get, next_target, 11);
-        auto delivered = connection.exchange(next);
-        if (!delivered) {
-            return;
-        }
+    while (delivered) {
         if (delivered->result() != http::status::ok) {
             // Not an invocation: say so in the function's log, retry a few times, then stop.
             std::fprintf(stderr,
@@ -192,6 +276,7 @@ void run_handler(const std::function<InvocationResponse(const InvocationRequest&
                 std::fprintf(stderr, "lambdahost runtime: giving up after %d attempts\n", refused);
                 return;
             }
+            delivered = connection.exchange({&next, 1});
             continue;
         }
         refused = 0;
@@ -202,18 +287,12 @@ void run_handler(const std::function<InvocationResponse(const InvocationRequest&
             ::setenv("_X_AMZN_TRACE_ID", request.xray_trace_id.c_str(), 1);
         }
 
-        InvocationResponse response = call_handler(handler, request);
-        const std::string target = std::string(kApiPrefix) + "/invocation/" + request.request_id +
-                                   (response.is_success() ? "/response" : "/error");
-        http::request<http::string_body> post(http::verb::post, target, 11);
-        post.set(http::field::content_type, response.content_type());
-        if (!response.is_success()) {
-            post.set("Lambda-Runtime-Function-Error-Type", response.error_type());
-        }
-        post.body() = response.payload();
-        if (!connection.exchange(post)) {
-            return;
-        }
+        const InvocationResponse response = call_handler(handler, request);
+        // The result and the next GET /invocation/next in one write.
+        const std::string head = post_head(host, request.request_id, response);
+        const std::array<OutgoingRequest, 2> requests{OutgoingRequest{head, response.payload()},
+                                                      next};
+        delivered = connection.exchange(requests);
     }
 }
 

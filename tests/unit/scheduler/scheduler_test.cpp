@@ -167,6 +167,7 @@ protected:
         inv.payload = std::move(payload);
         inv.invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
         inv.trace_id = "Root=1-5e1b4151-5ac6c58f5b5dbd7a1b3c9e2d;Parent=1;Sampled=0";
+        inv.wants_log_tail = true;  // the tests read the log's tail
         return inv;
     }
 
@@ -590,8 +591,12 @@ TEST_F(SchedulerTest, EventHeadersReachTheRuntime) {
 TEST_F(SchedulerTest, LogsReachTheFunctionLogFiles) {
     auto spec = function("logged");
     auto inv = invocation(R"({"cmd":"plain"})");
+    inv.wants_log_tail = false;  // answered before its log is finished: the log is still whole
     const std::string id = inv.request_id;
-    answer(invoke(spec, std::move(inv)));
+    const auto outcome = invoke(spec, std::move(inv));
+    ASSERT_TRUE(outcome.result.has_value());
+    EXPECT_EQ(outcome.result->log, "");  // no tail asked for, none made
+    answer(outcome);
     scheduler_.reset();  // flushes the log store
     std::string all;
     for (const auto& entry : fs::recursive_directory_iterator(data_dir() / "logs")) {
