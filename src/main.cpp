@@ -76,7 +76,10 @@ int main(int argc, char** argv) {
     cli.require_subcommand(1);
 
     app::Options options;
-    options.io_threads = std::max(1U, std::thread::hardware_concurrency());
+    // Half the cores: the functions' runtime processes need the other half. An invocation's
+    // syscalls are spread over the server and its runtime, and on 2 cores one loop serves 16
+    // connections as fast as two, and one connection no slower (docs/performance.md).
+    options.io_threads = std::max(1U, std::thread::hardware_concurrency() / 2);
     std::string log_level = "info";
     std::string log_format = "text";
     std::int64_t transition_delay_ms = 0;
@@ -87,7 +90,10 @@ int main(int argc, char** argv) {
     add_flag(*serve, "host", options.host, "Address to listen on");
     add_flag(*serve, "port", options.port, "Port to listen on (0: any free port)");
     add_flag(*serve, "data-dir", options.data_dir, "Directory of the database and code");
-    add_flag(*serve, "io-threads", options.io_threads, "Threads serving HTTP")
+    add_flag(*serve,
+             "io-threads",
+             options.io_threads,
+             "Event loops (threads) serving HTTP and the Runtime API")
         ->check(CLI::Range(1, 1024));
     add_flag(*serve, "blocking-threads", options.blocking_threads, "Threads running handlers")
         ->check(CLI::Range(1, 1024));
