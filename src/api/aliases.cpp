@@ -139,6 +139,35 @@ Routing read_routing(const RequestBody& body, Violations& violations) {
     return routing;
 }
 
+/// FunctionVersion and Description, which CreateAlias and UpdateAlias share with RoutingConfig.
+struct AliasMembers {
+    std::optional<std::string> version;
+    std::optional<std::string> description;
+};
+
+/// Checks them and RoutingConfig in AWS's order after what the caller already put in
+/// `violations` (CreateAlias: the name), then throws the whole list if anything is wrong.
+/// `version_required`: CreateAlias must name a version, UpdateAlias may keep its own.
+/// The caller reads the members first: a wrong JSON type in them is the answer, ahead of any
+/// validation error.
+Routing check_alias_members(const RequestBody& body,
+                            const AliasMembers& members,
+                            bool version_required,
+                            Violations& violations) {
+    if (version_required) {
+        require(members.version.has_value(), "functionVersion", violations);
+    }
+    if (members.version) {
+        check_version(*members.version, "functionVersion", violations);
+    }
+    check_description(members.description, violations);
+    Routing routing = read_routing(body, violations);
+    if (!violations.empty()) {
+        throw errors::validation(violations);
+    }
+    return routing;
+}
+
 /// The function of an alias operation: {FunctionName} without a version or alias.
 model::ResolvedRef alias_function(const Request& request) {
     model::ResolvedRef ref = resolve_function_param(request, model::NameGrammar::Create);
@@ -221,24 +250,15 @@ Response create_alias(Context& context, const Request& request) {
     const RequestBody body(request.body);
     Violations violations;
     const std::optional<std::string> name = body.string("Name");
-    const std::optional<std::string> version = body.string("FunctionVersion");
-    const std::optional<std::string> description = body.string("Description");
+    const AliasMembers members{body.string("FunctionVersion"), body.string("Description")};
     require(name.has_value(), "name", violations);
     if (name) {
         check_alias_name(*name, violations);
     }
-    require(version.has_value(), "functionVersion", violations);
-    if (version) {
-        check_version(*version, "functionVersion", violations);
-    }
-    check_description(description, violations);
-    const Routing routing = read_routing(body, violations);
-    if (!violations.empty()) {
-        throw errors::validation(violations);
-    }
+    const Routing routing = check_alias_members(body, members, true, violations);
 
     const model::Alias alias{
-        *name, *version, description.value_or(""), util::uuid4(), routing.weights};
+        *name, *members.version, members.description.value_or(""), util::uuid4(), routing.weights};
     modify_function(context.catalog, ref, [&](model::Function& function) {
         require_target(function, ref, alias.function_version);
         if (function.aliases.contains(alias.name)) {
@@ -270,17 +290,11 @@ Response update_alias(Context& context, const Request& request) {
     const std::string& name = alias_param(request);
     const RequestBody body(request.body);
     Violations violations;
-    const std::optional<std::string> version = body.string("FunctionVersion");
-    const std::optional<std::string> description = body.string("Description");
+    const AliasMembers members{body.string("FunctionVersion"), body.string("Description")};
     const std::optional<std::string> revision_id = body.string("RevisionId");
-    if (version) {
-        check_version(*version, "functionVersion", violations);
-    }
-    check_description(description, violations);
-    const Routing routing = read_routing(body, violations);
-    if (!violations.empty()) {
-        throw errors::validation(violations);
-    }
+    const Routing routing = check_alias_members(body, members, false, violations);
+    const std::optional<std::string>& version = members.version;
+    const std::optional<std::string>& description = members.description;
 
     model::Alias updated;
     bool moved = false;
