@@ -306,7 +306,6 @@ public:
             fail_start(e.what());
             return;
         }
-        spawned_at_ = Clock::now();
         init_duration_ms_.reset();
         state_ = State::Starting;
         arm_deadline(core.settings.start_timeout);
@@ -466,6 +465,9 @@ private:
         std::unique_ptr<sandbox::EnvironmentSandbox> sandbox;
         std::optional<sandbox::Process> process;
         std::uint64_t oom_kills = 0;
+        // Init Duration counts from the spawn, not from the sandbox's set-up: it is the init
+        // of the runtime and the function, as the name says on AWS.
+        Clock::time_point spawned_at;
         std::string prepare_error;  // the sandbox could not be made
         std::string spawn_error;    // the runtime could not be started
     };
@@ -496,6 +498,7 @@ private:
                                         provisioning_ != nullptr,
                                         box.task_root(spec.code_dir)};
             box.boost_cpu(true);  // until the runtime's init is done (on_next)
+            spawned.spawned_at = Clock::now();
             spawned.process.emplace(sandbox::Process::spawn(
                 make_process_spec(spec, pool_->command, context), box.confinement(spec.code_dir)));
             spawned.oom_kills = box.oom_kills();
@@ -530,6 +533,7 @@ private:
             return;
         }
         process_.emplace(std::move(*spawned.process));
+        spawned_at_ = spawned.spawned_at;
         oom_kills_at_spawn_ = spawned.oom_kills;
         pid_watch_.assign(process_->pidfd());
         watch_exit();
