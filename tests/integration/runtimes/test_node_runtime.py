@@ -159,6 +159,29 @@ def test_context_fields_client_context_and_trace_id(fake_api, start_runtime):
     assert second.json()["trace"] == "unset" and second.json()["clientContext"] == "absent"
 
 
+def test_context_accessor_is_shared_and_not_enumerable(fake_api, start_runtime):
+    # callbackWaitsForEmptyEventLoop is not enumerable (as AWS defines it) and is not made per
+    # context: a per-object accessor gave every invocation its own V8 hidden class (old-space
+    # garbage and multi-millisecond scavenges).
+    start_runtime(RUNTIME, {"index.js": source("""
+        let previous;
+        exports.handler = async (event, context) => {
+            const sameClass = previous !== undefined &&
+                Object.getPrototypeOf(previous) === Object.getPrototypeOf(context);
+            previous = context;
+            return {
+                own: Object.hasOwn(context, 'callbackWaitsForEmptyEventLoop'),
+                enumerable: Object.keys(context).includes('callbackWaitsForEmptyEventLoop'),
+                inJson: 'callbackWaitsForEmptyEventLoop' in JSON.parse(JSON.stringify(context)),
+                sameClass,
+            };
+        };
+    """)}, "index.handler")
+    first = fake_api.call({}).json()
+    assert first == {"own": False, "enumerable": False, "inJson": False, "sameClass": False}
+    assert fake_api.call({}).json()["sameClass"] is True
+
+
 def test_console_lines_carry_time_request_id_and_level(fake_api, start_runtime):
     runtime = start_runtime(RUNTIME, {"index.js": source("""
         console.log('at init');
