@@ -52,7 +52,16 @@ void LogStore::append(const LogScope& scope, std::string text, util::SystemTime 
     if (text.empty()) {
         return;
     }
-    Entry entry{function_dir(scope) / (utc_date(when, '-') + ".log"), std::move(text)};
+    std::string function_dir;
+    function_dir.reserve(scope.account.size() + scope.region.size() + scope.function_name.size() +
+                         2);
+    function_dir.append(scope.account)
+        .append(1, '/')
+        .append(scope.region)
+        .append(1, '/')
+        .append(scope.function_name);
+    Entry entry{{std::move(function_dir), std::chrono::floor<std::chrono::days>(when)},
+                std::move(text)};
     {
         std::unique_lock lock(mutex_);
         if (queued_bytes_ + entry.text.size() > options_.max_queued_bytes) {
@@ -136,13 +145,19 @@ void LogStore::write_batch(std::deque<Entry>& batch) {
     }
 }
 
-LogStore::OpenFile* LogStore::open_file(const fs::path& file) {
-    if (const auto it = open_files_.find(file); it != open_files_.end()) {
+fs::path LogStore::file_path(const FileKey& file) const {
+    return data_dir_ / "logs" / file.function_dir /
+           (utc_date(util::SystemTime(file.day), '-') + ".log");
+}
+
+LogStore::OpenFile* LogStore::open_file(const FileKey& key) {
+    if (const auto it = open_files_.find(key); it != open_files_.end()) {
         return &it->second;
     }
     if (open_files_.size() >= kMaxOpenFiles) {
         close_files();
     }
+    const fs::path file = file_path(key);
     std::error_code error;
     fs::create_directories(file.parent_path(), error);
     if (error) {
@@ -157,7 +172,7 @@ LogStore::OpenFile* LogStore::open_file(const fs::path& file) {
     struct stat status {};
     const std::uintmax_t size =
         ::fstat(fd, &status) == 0 ? static_cast<std::uintmax_t>(status.st_size) : 0;
-    return &open_files_.emplace(file, OpenFile{fd, size}).first->second;
+    return &open_files_.emplace(key, OpenFile{fd, size}).first->second;
 }
 
 void LogStore::close_files() {
@@ -167,12 +182,12 @@ void LogStore::close_files() {
     open_files_.clear();
 }
 
-void LogStore::write_one(const fs::path& file, const std::string& text) {
+void LogStore::write_one(const FileKey& file, const std::string& text) {
     OpenFile* open = open_file(file);
     if (open != nullptr && open->size > 0 && open->size + text.size() > options_.max_file_bytes) {
         ::close(open->fd);
         open_files_.erase(file);
-        rotate(file);
+        rotate(file_path(file));
         open = open_file(file);
     }
     if (open == nullptr) {
@@ -184,7 +199,8 @@ void LogStore::write_one(const fs::path& file, const std::string& text) {
             continue;
         }
         if (n < 0) {
-            spdlog::warn("logs: cannot write {}: {}", file.string(), std::strerror(errno));
+            spdlog::warn(
+                "logs: cannot write {}: {}", file_path(file).string(), std::strerror(errno));
             break;
         }
         offset += static_cast<std::size_t>(n);

@@ -75,8 +75,17 @@ public:
     static std::string read_all(const std::filesystem::path& function_dir);
 
 private:
+    /// Which file an entry goes to: the function directory relative to <data-dir>/logs
+    /// ("<account>/<region>/<function>") and the UTC day. The path is built by the writer only
+    /// when it opens a file: append() is on the invoke path.
+    struct FileKey {
+        std::string function_dir;
+        std::chrono::sys_days day;
+        bool operator==(const FileKey&) const = default;
+        auto operator<=>(const FileKey&) const = default;
+    };
     struct Entry {
-        std::filesystem::path file;
+        FileKey file;
         std::string text;
     };
     /// A log file the writer keeps open, and its size (for rotation).
@@ -93,10 +102,11 @@ private:
 
     void run();
     void write_batch(std::deque<Entry>& batch);
-    void write_one(const std::filesystem::path& file, const std::string& text);
+    void write_one(const FileKey& file, const std::string& text);
     void rotate(const std::filesystem::path& file);
+    std::filesystem::path file_path(const FileKey& file) const;
     /// Writer thread only.
-    OpenFile* open_file(const std::filesystem::path& file);
+    OpenFile* open_file(const FileKey& file);
     void close_files();
 
     std::filesystem::path data_dir_;
@@ -111,10 +121,10 @@ private:
     std::uint64_t dropped_bytes_ = 0;
     bool dropping_ = false;  // the last append was dropped (warned once per episode)
     bool stopping_ = false;
-    bool writer_asleep_ = false;  // waiting for work: append() must wake it
-    unsigned flush_waiters_ = 0;  // flush() callers waiting: no batch window
-    std::map<std::filesystem::path, OpenFile> open_files_;  // writer thread only
-    std::thread writer_;  // last: started once the members above exist
+    bool writer_asleep_ = false;              // waiting for work: append() must wake it
+    unsigned flush_waiters_ = 0;              // flush() callers waiting: no batch window
+    std::map<FileKey, OpenFile> open_files_;  // writer thread only
+    std::thread writer_;                      // last: started once the members above exist
 };
 
 }  // namespace lambdahost::logs
