@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "api/aliases.hpp"
@@ -28,6 +28,7 @@
 #include "model/constraints.hpp"
 #include "model/function_json.hpp"
 #include "util/crypto.hpp"
+#include "util/hex.hpp"
 #include "util/ids.hpp"
 
 namespace lambdahost::api {
@@ -115,10 +116,13 @@ std::string trace_id(const Request& request) {
     std::array<std::uint8_t, 20> random{};
     util::random_bytes(random);
     const std::span<const std::uint8_t> bytes(random);
-    return fmt::format("Root=1-{:08x}-{:02x};Parent={:02x};Sampled=0",
-                       static_cast<std::uint32_t>(std::time(nullptr)),
-                       fmt::join(bytes.first(12), ""),
-                       fmt::join(bytes.last(8), ""));
+    std::string id =
+        fmt::format(FMT_COMPILE("Root=1-{:08x}-"), static_cast<std::uint32_t>(std::time(nullptr)));
+    util::append_hex(id, bytes.first(12));
+    id += ";Parent=";
+    util::append_hex(id, bytes.last(8));
+    id += ";Sampled=0";
+    return id;
 }
 
 }  // namespace

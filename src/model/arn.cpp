@@ -8,6 +8,7 @@
 
 #include <array>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "model/constraints.hpp"
@@ -295,13 +296,14 @@ ResolvedRef resolve_function_ref(std::string_view text,
 }
 
 std::string function_arn(const Scope& scope, std::string_view name) {
-    return fmt::format("arn:aws:lambda:{}:{}:function:{}", scope.region, scope.account, name);
+    return fmt::format(
+        FMT_COMPILE("arn:aws:lambda:{}:{}:function:{}"), scope.region, scope.account, name);
 }
 
 std::string qualified_function_arn(const Scope& scope,
                                    std::string_view name,
                                    std::string_view qualifier) {
-    return fmt::format("{}:{}", function_arn(scope, name), qualifier);
+    return fmt::format(FMT_COMPILE("{}:{}"), function_arn(scope, name), qualifier);
 }
 
 namespace {

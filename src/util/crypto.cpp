@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "util/hex.hpp"
+
 namespace lambdahost::util {
 
 Sha256Digest sha256(std::string_view data) {
@@ -13,13 +15,9 @@ Sha256Digest sha256(std::string_view data) {
 }
 
 std::string to_hex(const Sha256Digest& digest) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(digest.size() * 2);
-    for (auto byte : digest) {
-        out.push_back(kHex[byte >> 4]);
-        out.push_back(kHex[byte & 0xf]);
-    }
+    append_hex(out, digest);
     return out;
 }
 

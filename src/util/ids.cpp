@@ -8,6 +8,8 @@
 
 #include <openssl/rand.h>
 
+#include "util/hex.hpp"
+
 namespace lambdahost::util {
 namespace {
 
@@ -39,15 +41,13 @@ std::string uuid4() {
     random_bytes(bytes);
     bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | 0x40);  // version 4
     bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    static constexpr char kHex[] = "0123456789abcdef";
+    const std::span<const std::uint8_t> all(bytes);
     std::string out;
     out.reserve(36);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out.push_back('-');
-        }
-        out.push_back(kHex[bytes[i] >> 4]);
-        out.push_back(kHex[bytes[i] & 0xf]);
+    append_hex(out, all.subspan(0, 4));
+    for (const std::size_t group : {4, 6, 8, 10}) {
+        out.push_back('-');
+        append_hex(out, all.subspan(group, group == 10 ? 6 : 2));
     }
     return out;
 }

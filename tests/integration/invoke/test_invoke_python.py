@@ -9,6 +9,7 @@ import base64
 import concurrent.futures
 import json
 import os
+import re
 import time
 
 import botocore.exceptions
@@ -228,6 +229,9 @@ def test_environment_variables_visible_to_the_handler(lambda_client, server):
     assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
     assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == f"/aws/lambda/{name}"
     assert LOG_STREAM.match(env["AWS_LAMBDA_LOG_STREAM_NAME"])
+    # The client sent no X-Amzn-Trace-Id: one is made per invoke, in X-Ray's form.
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0",
+                        env["_X_AMZN_TRACE_ID"])
     assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
     assert env["AWS_ENDPOINT_URL"] == server.endpoint
     assert env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
