@@ -16,7 +16,7 @@
 Prints one markdown table per benchmark (the format of docs/performance.md).
 
 Usage: /usr/bin/python3 bench/invoke.py [--all|--warm|--cold|--offline] [--build DIR]
-           [--duration SECONDS] [--rounds N] [--server-args "FLAGS"]
+           [--duration SECONDS] [--repeat N] [--rounds N] [--server-args "FLAGS"]
 Needs: <build>/lambdahost, <build>/bench/echo_floor and <build>/examples/cpp-echo/bootstrap
 (cmake --build <build> --target lambdahost echo_floor cpp_echo_bootstrap), wrk, node, npm.
 """
@@ -230,11 +230,22 @@ def wrk(url, connections, duration):
     return result
 
 
-def measure(url, connections, duration):
-    wrk(url, connections, WARMUP_SECONDS)  # discarded: warms caches, environments, the JIT
-    result = wrk(url, connections, duration)
-    log(f"  {url} c{connections}: {result}")
-    return result
+def compare(ours, theirs, connections, duration, repeat):
+    """wrk against the URLs `ours` and `theirs` in turn, `repeat` times each after one discarded
+    warm-up run each (caches, environments, the JIT); returns the median rps, p50_us and p99_us
+    of each side. On this kind of machine (a 2-core virtual machine) one run of the same server
+    can differ from the next by a third; taking turns spreads drift in the machine's load over
+    both sides, and the median drops the outliers."""
+    for url in (ours, theirs):
+        wrk(url, connections, WARMUP_SECONDS)
+    runs = {ours: [], theirs: []}
+    for _ in range(repeat):
+        for url, results in runs.items():
+            result = wrk(url, connections, duration)
+            log(f"  {url} c{connections}: {result}")
+            results.append(result)
+    return tuple({key: statistics.median(result[key] for result in runs[url])
+                  for key in ("rps", "p50_us", "p99_us")} for url in (ours, theirs))
 
 
 def invoke_url(port, name):
@@ -248,7 +259,7 @@ def ms(microseconds):
 # --- benchmarks -------------------------------------------------------------------------
 
 
-def bench_warm(build, work_dir, duration):
+def bench_warm(build, work_dir, duration, repeat):
     log("warm: cpp-echo on lambdahost vs echo_floor")
     results = {}
     with lambdahost(build, work_dir) as lh_port, echo_floor(build, work_dir) as floor_port:
@@ -256,10 +267,9 @@ def bench_warm(build, work_dir, duration):
         api.create_function("cpp-echo", "provided.al2023", "bootstrap", cpp_echo_zip(build))
         warm_up(lh_port, "cpp-echo", WARM_CONNECTIONS)
         for connections in (1, WARM_CONNECTIONS):
-            # Alternating the two servers spreads any drift in machine load over both.
-            results[connections] = (
-                measure(invoke_url(lh_port, "cpp-echo"), connections, duration),
-                measure(f"http://127.0.0.1:{floor_port}/", connections, duration))
+            results[connections] = compare(invoke_url(lh_port, "cpp-echo"),
+                                           f"http://127.0.0.1:{floor_port}/", connections,
+                                           duration, repeat)
     one_lh, one_floor = results[1]
     many_lh, many_floor = results[WARM_CONNECTIONS]
     rows = [
@@ -278,7 +288,7 @@ def bench_warm(build, work_dir, duration):
          ">= 35 %"),
     ]
     return table(f"Warm invoke: cpp-echo (provided.al2023) vs bare Beast echo, wrk -t1, "
-                 f"{duration} s per cell",
+                 f"medians of {repeat} alternating {duration} s runs",
                  ("Measure", "lambdahost Invoke", "floor: echo_floor", "lambdahost / floor",
                   "target"), rows)
 
@@ -381,7 +391,7 @@ def serverless_offline(work_dir, lambda_port):
                    env=env)
 
 
-def bench_offline(build, work_dir, duration):
+def bench_offline(build, work_dir, duration, repeat):
     install_serverless_offline()
     log("offline: hello-node on lambdahost vs serverless-offline")
     with lambdahost(build, work_dir) as lh_port, \
@@ -389,8 +399,8 @@ def bench_offline(build, work_dir, duration):
         api = Lambda(lh_port)
         api.create_function("hello-node", "nodejs20.x", "index.handler", node_hello_zip())
         api.invoke("hello-node")
-        ours = measure(invoke_url(lh_port, "hello-node"), 1, duration)
-        theirs = measure(invoke_url(offline_port, OFFLINE_FUNCTION), 1, duration)
+        ours, theirs = compare(invoke_url(lh_port, "hello-node"),
+                               invoke_url(offline_port, OFFLINE_FUNCTION), 1, duration, repeat)
     rows = [
         ("req/s", f"{ours['rps']:.0f}", f"{theirs['rps']:.0f}",
          f"{ours['rps'] / theirs['rps']:.1f}x", ">= 10x"),
@@ -399,7 +409,8 @@ def bench_offline(build, work_dir, duration):
         ("p99", ms(ours["p99_us"]), ms(theirs["p99_us"]),
          f"{theirs['p99_us'] / ours['p99_us']:.1f}x faster", ""),
     ]
-    return table(f"Node hello handler (nodejs20.x), wrk -t1 -c1, {duration} s per cell",
+    return table(f"Node hello handler (nodejs20.x), wrk -t1 -c1, medians of {repeat} alternating "
+                 f"{duration} s runs",
                  ("Measure", "lambdahost", "serverless-offline 13.9 (serverless 3.40)",
                   "lambdahost / serverless-offline", "target"), rows)
 
@@ -420,6 +431,8 @@ def main():
     parser.add_argument("--build", type=pathlib.Path, default=REPO / "build")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=20, help="cold starts per runtime")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="wrk runs per side of each warm and offline comparison")
     parser.add_argument("--server-args", default="",
                         help="extra lambdahost serve flags, e.g. '--isolation process'")
     args = parser.parse_args()
@@ -430,11 +443,11 @@ def main():
     with tempfile.TemporaryDirectory(prefix="lambdahost-bench-") as work_dir:
         tables = []
         if everything or args.warm:
-            tables.append(bench_warm(build, work_dir, args.duration))
+            tables.append(bench_warm(build, work_dir, args.duration, args.repeat))
         if everything or args.cold:
             tables.append(bench_cold(build, work_dir, args.rounds))
         if everything or args.offline:
-            tables.append(bench_offline(build, work_dir, args.duration))
+            tables.append(bench_offline(build, work_dir, args.duration, args.repeat))
     print(f"Machine: {os.cpu_count()} cores, load average before the run "
           f"{load_before:.1f}\n")
     print("\n".join(tables))

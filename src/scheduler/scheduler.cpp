@@ -636,6 +636,12 @@ private:
                 } else {
                     pool_->core->log_store.append(pool_->log_scope, std::string(text));
                 }
+                if (static_cast<std::size_t>(n) < buffer.size()) {
+                    // A short read emptied the pipe: asking again would only return EAGAIN,
+                    // and whatever is written next finds the pipe empty, so the edge-triggered
+                    // watch fires for it.
+                    return;
+                }
             } else if (n < 0 && errno == EINTR) {
                 continue;
             } else {

@@ -60,6 +60,11 @@ while true; do
     *'"exit3"'*) exit 3 ;;
     *'"kill"'*) kill -9 $$ ;;
     *'"mark"'*) echo kept > "$TMPDIR/marker" ;;
+    *'"chatty"'*)
+      for burst in 1 2 3; do
+        head -c 100000 /dev/zero | tr '\0' x; echo; sleep 0.05
+      done
+      echo "chatty done" ;;
     *'"orphan"'*) ( sleep 0.2 & echo $! > "$TMPDIR/orphan" ) ;;
     *'"headers"'*) cp "$headers" "$TMPDIR/headers" ;;
     *'"env"'*) env > "$TMPDIR/env"; pwd > "$TMPDIR/cwd" ;;
@@ -607,6 +612,36 @@ TEST_F(SchedulerTest, LogsReachTheFunctionLogFiles) {
     EXPECT_THAT(all, HasSubstr("START RequestId: " + id));
     EXPECT_THAT(all, HasSubstr("handling " + id));
     EXPECT_THAT(all, HasSubstr("REPORT RequestId: " + id));
+}
+
+TEST_F(SchedulerTest, OutputBeyondThePipeBufferIsDrainedWhileTheInvocationRuns) {
+    // 300 KB in three bursts: more than a pipe holds, so the runtime would block (and the
+    // invoke time out) unless the output is read while it runs; the pauses between bursts let
+    // reads come up short, after which the next burst must still be noticed.
+    auto spec = function("chatty");
+    auto inv = invocation(R"({"cmd":"chatty"})");
+    inv.wants_log_tail = false;
+    const std::string id = inv.request_id;
+    const auto outcome = invoke(spec, std::move(inv));
+    EXPECT_EQ(answer(outcome)["count"], 1);
+    scheduler_.reset();  // flushes the log store
+    std::string all;
+    for (const auto& entry : fs::recursive_directory_iterator(data_dir() / "logs")) {
+        if (entry.is_regular_file()) {
+            all += read_file(entry.path());
+        }
+    }
+    const std::string burst = std::string(100000, 'x') + "\n";
+    int bursts = 0;
+    for (auto at = all.find(burst); at != std::string::npos; at = all.find(burst, at + 1)) {
+        ++bursts;
+    }
+    EXPECT_EQ(bursts, 3);
+    const auto done = all.find("chatty done\n");
+    const auto end = all.find("END RequestId: " + id);
+    ASSERT_NE(done, std::string::npos);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LT(done, end);
 }
 
 TEST_F(SchedulerTest, KeepAliveEvictsIdleEnvironments) {
