@@ -1286,6 +1286,9 @@ Scheduler::~Scheduler() {
     }
     boost::system::error_code ignored;
     impl_->child_signals.cancel(ignored);
+    // The core lives on in the loops' unrun handlers until those are destroyed: what the
+    // finished invocations logged is on disk when the scheduler is gone, not some time after.
+    impl_->core->log_store.flush();
 }
 
 void Scheduler::retire(const std::shared_ptr<const FunctionVersionSpec>& spec) {

@@ -602,7 +602,7 @@ TEST_F(SchedulerTest, LogsReachTheFunctionLogFiles) {
     ASSERT_TRUE(outcome.result.has_value());
     EXPECT_EQ(outcome.result->log, "");  // no tail asked for, none made
     answer(outcome);
-    scheduler_.reset();  // flushes the log store
+    scheduler_.reset();  // flushes the log store (the test reads the files next)
     std::string all;
     for (const auto& entry : fs::recursive_directory_iterator(data_dir() / "logs")) {
         if (entry.is_regular_file()) {
@@ -624,7 +624,7 @@ TEST_F(SchedulerTest, OutputBeyondThePipeBufferIsDrainedWhileTheInvocationRuns) 
     const std::string id = inv.request_id;
     const auto outcome = invoke(spec, std::move(inv));
     EXPECT_EQ(answer(outcome)["count"], 1);
-    scheduler_.reset();  // flushes the log store
+    scheduler_.reset();  // flushes the log store (the test reads the files next)
     std::string all;
     for (const auto& entry : fs::recursive_directory_iterator(data_dir() / "logs")) {
         if (entry.is_regular_file()) {
