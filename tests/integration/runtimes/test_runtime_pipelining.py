@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The node and C++ runtime clients pipeline: an invocation's result and the next
+"""The node, python and C++ runtime clients pipeline: an invocation's result and the next
 GET /invocation/next go out without waiting for the 202, on the same connection, and their
 answers are read however they are cut or joined. When the server closes the connection with that
 GET unanswered (a "Connection: close" 413), the GET is sent again once on a new connection; lost
@@ -26,6 +26,10 @@ from test_custom_runtimes import CPP_ECHO
 NEXT = f"{API}/invocation/next"
 NODE_ECHO = textwrap.dedent("""
     exports.handler = async (event) => event;
+""").lstrip()
+PYTHON_ECHO = textwrap.dedent("""
+    def handler(event, context):
+        return event
 """).lstrip()
 
 
@@ -127,14 +131,17 @@ def raw_api():
     api.close()
 
 
-@pytest.fixture(params=["node", "cpp"])
+@pytest.fixture(params=["node", "python", "cpp"])
 def client(request, raw_api, tmp_path):
-    """A runtime client (node echo handler, or cpp-echo) started against raw_api."""
+    """A runtime client (node or python echo handler, or cpp-echo) started against raw_api."""
     task_root = tmp_path / "task"
     task_root.mkdir()
     if request.param == "node":
         (task_root / "index.js").write_text(NODE_ECHO)
         runtime, handler = "nodejs20.x", "index.handler"
+    elif request.param == "python":
+        (task_root / "lambda_function.py").write_text(PYTHON_ECHO)
+        runtime, handler = "python3.12", "lambda_function.handler"
     else:
         if not os.access(CPP_ECHO, os.X_OK):
             pytest.skip(f"cpp-echo not built: {CPP_ECHO}")
@@ -209,6 +216,8 @@ def test_unanswered_next_is_sent_again_once_on_a_new_connection(raw_api, client)
         assert method == "POST" and path.endswith("/error")
         fourth.respond(202, b'{"status":"OK"}')
         assert client.wait() == 129
+    elif client.kind == "python":
+        assert client.wait() == 1  # the loop's exception ends the process, as AWS's client's
     else:
         assert client.wait() == 0
 
