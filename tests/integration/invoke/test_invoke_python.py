@@ -7,10 +7,13 @@ missing function, the environment contract, the context object, client context, 
 
 import base64
 import concurrent.futures
+import http.client
 import json
 import os
 import re
+import socket
 import time
+import urllib.parse
 
 import botocore.exceptions
 import pytest
@@ -383,6 +386,38 @@ def test_response_at_the_limit_passes_and_one_byte_more_is_too_large(lambda_clie
     assert unhandled_error(over) == RESPONSE_TOO_LARGE
     # The function is still usable afterwards.
     assert invoke_ok(lambda_client, name, {"letters": 3}) == "xxx"
+
+
+def test_a_client_slow_to_read_a_large_answer_gets_it_whole_and_keeps_its_connection(
+        lambda_client, server):
+    # The server writes an answer at once as far as the socket takes it and the rest when the
+    # client reads: a client that waits before reading must still get every byte, and the
+    # kept-alive connection must serve its next request.
+    source = """
+    def handler(event, context):
+        return "x" * event["letters"]
+    """
+    name = deploy(lambda_client, python_zip(source), prefix="py-slowread")
+    endpoint = urllib.parse.urlsplit(server.endpoint)
+    connection = http.client.HTTPConnection(endpoint.hostname, endpoint.port, timeout=60)
+    # A small receive buffer: more than the client's and the server's socket buffers together
+    # is left for the server to write after the client starts reading.
+    connection.sock = socket.socket()
+    connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    connection.sock.settimeout(60)
+    connection.sock.connect((endpoint.hostname, endpoint.port))
+    try:
+        for letters in (MAX_RESPONSE_BYTES - 2, 3):
+            connection.request("POST", f"/2015-03-31/functions/{name}/invocations",
+                               body=json.dumps({"letters": letters}),
+                               headers={"Content-Type": "application/json"})
+            time.sleep(0.5)  # the answer waits for the client in the socket's buffers
+            response = connection.getresponse()
+            payload = response.read()
+            assert response.status == 200
+            assert payload == b'"' + b"x" * letters + b'"'
+    finally:
+        connection.close()
 
 
 def test_dry_run_answers_204_without_running_the_function(lambda_client):
