@@ -26,6 +26,18 @@ fs::path rotated_name(const fs::path& file, int index) {
     return fs::path(file.string() + "." + std::to_string(index));
 }
 
+/// "<account>/<region>/<function>": a function's log directory below <data-dir>/logs.
+std::string function_key(const LogScope& scope) {
+    std::string key;
+    key.reserve(scope.account.size() + scope.region.size() + scope.function_name.size() + 2);
+    key.append(scope.account)
+        .append(1, '/')
+        .append(scope.region)
+        .append(1, '/')
+        .append(scope.function_name);
+    return key;
+}
+
 }  // namespace
 
 LogStore::LogStore(fs::path data_dir, LogStoreOptions options)
@@ -41,7 +53,7 @@ LogStore::~LogStore() {
 }
 
 fs::path function_log_dir(const fs::path& data_dir, const LogScope& scope) {
-    return data_dir / "logs" / scope.account / scope.region / scope.function_name;
+    return data_dir / "logs" / function_key(scope);
 }
 
 fs::path LogStore::function_dir(const LogScope& scope) const {
@@ -52,15 +64,7 @@ void LogStore::append(const LogScope& scope, std::string text, util::SystemTime 
     if (text.empty()) {
         return;
     }
-    std::string function_dir;
-    function_dir.reserve(scope.account.size() + scope.region.size() + scope.function_name.size() +
-                         2);
-    function_dir.append(scope.account)
-        .append(1, '/')
-        .append(scope.region)
-        .append(1, '/')
-        .append(scope.function_name);
-    Entry entry{{std::move(function_dir), std::chrono::floor<std::chrono::days>(when)},
+    Entry entry{{function_key(scope), std::chrono::floor<std::chrono::days>(when)},
                 std::move(text)};
     {
         std::unique_lock lock(mutex_);
