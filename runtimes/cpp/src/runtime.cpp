@@ -29,6 +29,8 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "trace_env.hpp"
+
 namespace lambdahost::runtime {
 
 namespace asio = boost::asio;
@@ -281,11 +283,7 @@ void run_handler(const std::function<InvocationResponse(const InvocationRequest&
         }
         refused = 0;
         const InvocationRequest request = to_invocation(std::move(*delivered));
-        if (request.xray_trace_id.empty()) {
-            ::unsetenv("_X_AMZN_TRACE_ID");
-        } else {
-            ::setenv("_X_AMZN_TRACE_ID", request.xray_trace_id.c_str(), 1);
-        }
+        detail::set_trace_id_variable(request.xray_trace_id);
 
         const InvocationResponse response = call_handler(handler, request);
         // The result and the next GET /invocation/next in one write.
