@@ -223,6 +223,9 @@ private:
     std::shared_ptr<Environment> take_locked(std::vector<Environment*>& list,
                                              const Provisioning* provisioning,
                                              const asio::io_context* here);
+    /// Lists `env` in `list` (idle_ or stopped_) unless it is reserved; discards it when the
+    /// pool drains or its provisioning was retired.
+    void list_or_discard(Environment& env, std::vector<Environment*>& list);
     /// A new environment on `home`: reserved for a job, or provisioned (started without one).
     std::shared_ptr<Environment> add_locked(asio::io_context& home,
                                             std::shared_ptr<Provisioning> provisioning = nullptr);
@@ -1014,17 +1017,7 @@ void Pool::on_taken(Environment& env) {
 }
 
 void Pool::on_idle(Environment& env) {
-    {
-        std::lock_guard lock(mutex_);
-        std::erase(answered_, &env);
-        if (!draining_ && !retired(env)) {
-            if (!env.reserved_) {
-                idle_.push_back(&env);
-            }
-            return;
-        }
-    }
-    env.discard();
+    list_or_discard(env, idle_);
 }
 
 void Pool::on_answered(Environment& env) {
@@ -1035,12 +1028,16 @@ void Pool::on_answered(Environment& env) {
 }
 
 void Pool::on_stopped(Environment& env) {
+    list_or_discard(env, stopped_);
+}
+
+void Pool::list_or_discard(Environment& env, std::vector<Environment*>& list) {
     {
         std::lock_guard lock(mutex_);
         std::erase(answered_, &env);
         if (!draining_ && !retired(env)) {
-            if (!env.reserved_) {
-                stopped_.push_back(&env);
+            if (!env.reserved_) {  // reserved: already chosen for a job, not free
+                list.push_back(&env);
             }
             return;
         }
