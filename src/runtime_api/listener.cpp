@@ -479,9 +479,8 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<CappedBody>> parser_;
     std::deque<Outgoing> outbox_;  // writes in order; deque keeps the front's address stable
-    bool owe_accepted_ = false;
-    unsigned inline_reads_ = 0;  // nesting of requests handled straight from buffer_ (do_read) // a
-                                 // 202 to write before the next message (accept_posted)
+    bool owe_accepted_ = false;    // a 202 to write before the next message (accept_posted)
+    unsigned inline_reads_ = 0;    // nesting of requests handled straight from buffer_ (do_read)
     // While the owed 202 and the front message are written together.
     std::optional<http::serializer<false, http::string_body>> serializer_;
     std::vector<asio::const_buffer> gather_;
